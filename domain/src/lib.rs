@@ -1,1 +1,19 @@
-pub fn x(){}
+//! Silo's domain: the city's content (events, associations, news, public services), its
+//! validation rules, recurrence and opening hours. Pure: no I/O, no database, no HTTP.
+
+pub mod association;
+pub mod content;
+pub mod demo;
+pub mod department;
+pub mod error;
+pub mod event;
+pub mod field;
+pub mod markdown;
+pub mod news;
+pub mod opening_hours;
+pub mod place;
+pub mod public_service;
+pub mod recurrence;
+pub mod site;
+
+pub use error::{DomainError, FieldError, Invalid, Violations};

@@ -1,0 +1,41 @@
+//! Markdown bodies rendered to HTML that is safe to put in a page.
+
+use pulldown_cmark::{Options, Parser, html};
+
+/// Renders CommonMark (with tables, strikethrough and footnotes) and sanitizes the result:
+/// scripts, event handlers, `javascript:` links and unknown tags are removed.
+pub fn render_html(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&raw)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_html;
+
+    #[test]
+    fn renders_markdown() {
+        let html = render_html("# Fête\n\nUn **marché** [site](https://example.org)");
+        assert!(html.contains("<h1>Fête</h1>"), "{html}");
+        assert!(html.contains("<strong>marché</strong>"), "{html}");
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+    }
+
+    #[test]
+    fn strips_scripts_and_handlers() {
+        let html = render_html(
+            "<script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1))",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}
