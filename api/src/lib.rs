@@ -1,1 +1,11 @@
-pub fn x() {}
+//! Silo's surfaces: the actix-web application, the GraphQL API, health endpoints, the
+//! configuration and the CLI commands. Thin glue: every rule lives in `silo-domain`.
+
+pub mod config;
+pub mod graphql;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

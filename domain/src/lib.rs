@@ -13,6 +13,7 @@ pub mod news;
 pub mod opening_hours;
 pub mod place;
 pub mod public_service;
+pub mod query;
 pub mod recurrence;
 pub mod site;
 

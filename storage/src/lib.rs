@@ -1,1 +1,81 @@
-pub fn x() {}
+//! Silo's storage: sea-orm entities and migrations that run unchanged on SQLite and
+//! PostgreSQL, and the repositories that map the domain to them.
+
+pub mod db;
+pub mod entity;
+pub mod migration;
+pub mod seed;
+
+mod association_repo;
+mod directory_repo;
+mod event_repo;
+mod filter;
+mod news_repo;
+mod service_repo;
+
+pub use db::{DatabaseUrl, PoolSettings};
+pub use event_repo::OccurrenceKey;
+
+use sea_orm::{DatabaseConnection, DbErr, SqlErr};
+use silo_domain::DomainError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The content hub's database: every read and write of content goes through it.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Connects to `url` and brings the schema up to date.
+    pub async fn open(url: &DatabaseUrl, pool: &PoolSettings) -> Result<Self, DomainError> {
+        let store = Self::connect(url, pool).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for `silo migrate` to report separately).
+    pub async fn connect(url: &DatabaseUrl, pool: &PoolSettings) -> Result<Self, DomainError> {
+        let mut db = db::connect(url, pool).await.map_err(internal)?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { db, statements })
+    }
+
+    /// SQL statements run since start (`/metrics`; tests use it to catch N+1 queries).
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DomainError> {
+        db::migrate(&self.db).await.map_err(internal)
+    }
+
+    /// The underlying connection, for tests and maintenance commands.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), DomainError> {
+        self.db.ping().await.map_err(internal)
+    }
+}
+
+/// Maps a database error: a unique-key violation is a conflict, the rest is internal.
+pub(crate) fn internal(e: DbErr) -> DomainError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(detail)) => {
+            DomainError::Conflict(format!("already exists ({detail})"))
+        }
+        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
+            DomainError::invalid("reference", format!("refers to a missing item ({detail})"))
+        }
+        _ => DomainError::Internal(e.to_string()),
+    }
+}

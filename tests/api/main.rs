@@ -1,1 +1,10 @@
+//! End-to-end tests: a real server on a random port, over SQLite and over PostgreSQL.
 
+mod helpers;
+
+mod agenda;
+mod bad_input;
+mod directory;
+mod http;
+mod schema_sdl;
+mod storage;

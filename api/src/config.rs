@@ -1,0 +1,80 @@
+//! Settings: defaults, then an optional `silo.toml`, then `SILO_*` variables, then flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use silo_storage::DatabaseUrl;
+use std::path::{Path, PathBuf};
+
+/// Everything `silo` can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where the embedded default keeps its files (SQLite database, later the search index).
+    pub data_dir: PathBuf,
+    /// Address and port to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// `postgres://…` switches to PostgreSQL; unset means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// How far ahead recurring events are materialized, in months.
+    pub horizon_months: u32,
+    /// Database pool size.
+    pub max_connections: u32,
+    /// `pretty` (default) or `json` log lines.
+    pub log_format: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("silo-data"),
+            listen: "127.0.0.1:8080".to_owned(),
+            database_url: None,
+            horizon_months: 24,
+            max_connections: 8,
+            log_format: "pretty".to_owned(),
+            workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Layers the sources; `config_file` defaults to `./silo.toml` when it exists.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, figment::Error> {
+        let file = config_file.map_or_else(|| PathBuf::from("silo.toml"), Path::to_path_buf);
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("SILO_").only(&[
+                "data_dir",
+                "listen",
+                "database_url",
+                "horizon_months",
+                "max_connections",
+                "log_format",
+                "workers",
+            ]))
+            .extract()
+    }
+
+    /// The database to use: the configured URL, or the SQLite file in the data dir.
+    pub fn database(&self) -> DatabaseUrl {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => DatabaseUrl::new(url.clone()),
+            _ => DatabaseUrl::sqlite_in(&self.data_dir),
+        }
+    }
+
+    /// Makes sure the data dir exists when the embedded database lives there.
+    pub fn prepare_data_dir(&self) -> std::io::Result<()> {
+        if !self.database().is_postgres() {
+            std::fs::create_dir_all(&self.data_dir)?;
+        }
+        Ok(())
+    }
+
+    pub fn horizon(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.horizon_months) * 366 / 12)
+    }
+}

@@ -1,0 +1,92 @@
+//! The news.
+
+use super::agenda::{department_ids, effective_scope, term_ids};
+use super::cursor;
+use super::error::gql;
+use super::types::NewsArticleNode;
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, Object, Result};
+use silo_domain::content::TermKind;
+use silo_domain::query::{NewsFilter, page_size};
+use silo_storage::Store;
+
+const CURSOR_KIND: &str = "news";
+
+/// Narrows the news.
+#[derive(InputObject, Default)]
+pub struct NewsFilterInput {
+    /// Tag slugs: keeps articles carrying at least one.
+    pub tags: Option<Vec<String>>,
+    /// Department slugs (sub-departments included).
+    pub departments: Option<Vec<String>>,
+    /// A site slug: keeps what that site shows.
+    pub site: Option<String>,
+    /// Only featured (true) or only ordinary (false) articles.
+    pub featured: Option<bool>,
+}
+
+/// News queries.
+#[derive(Default)]
+pub struct NewsQuery;
+
+#[Object]
+impl NewsQuery {
+    /// Published news, newest first. Relay paging (`first` at most 100).
+    async fn news(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NewsFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, NewsArticleNode>> {
+        let store = ctx.data_unchecked::<Store>();
+        let limit = page_size(first, "first").map_err(gql)?;
+        let after = after
+            .as_deref()
+            .map(|c| cursor::decode_instant(CURSOR_KIND, c))
+            .transpose()?;
+        let input = filter.unwrap_or_default();
+        let scope = effective_scope(ctx, input.site.as_deref(), "filter.site").await?;
+        let filter = NewsFilter {
+            tag_ids: term_ids(store, TermKind::Tag, input.tags.as_deref(), "filter.tags").await?,
+            department_ids: department_ids(
+                store,
+                input.departments.as_deref(),
+                "filter.departments",
+            )
+            .await?,
+            featured: input.featured,
+        };
+        let rows = store
+            .news_page(&filter, scope.as_ref(), after, limit + 1)
+            .await
+            .map_err(gql)?;
+        Ok(cursor::connection(
+            rows,
+            limit,
+            after.is_some(),
+            |n| {
+                let at = n
+                    .publication
+                    .published_at
+                    .unwrap_or(n.publication.created_at);
+                cursor::encode_instant(CURSOR_KIND, at, n.id)
+            },
+            NewsArticleNode,
+        ))
+    }
+
+    /// A published news article by slug.
+    async fn news_article(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> Result<Option<NewsArticleNode>> {
+        let store = ctx.data_unchecked::<Store>();
+        let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        match store.news_article(&slug, scope).await.map_err(gql)? {
+            Some(n) => Ok(Some(NewsArticleNode(n))),
+            None => Err(gql(silo_domain::DomainError::not_found("news article"))),
+        }
+    }
+}

@@ -1,0 +1,645 @@
+//! GraphQL object types: thin views over the domain's stored content.
+
+use super::error::gql;
+use super::loader::{Loaders, load_error};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Union};
+use chrono::{DateTime, Utc};
+use silo_domain::association::Association;
+use silo_domain::content::{Term, TermKind};
+use silo_domain::department::Department;
+use silo_domain::event::{self as ev, Event, Occurrence, Organizer};
+use silo_domain::news::NewsArticle;
+use silo_domain::opening_hours::OpeningHours;
+use silo_domain::place::Place;
+use silo_domain::public_service::{self as ps, PublicService};
+use silo_domain::site::Site;
+use silo_storage::Store;
+use uuid::Uuid;
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+async fn place(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<PlaceNode>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loaders(ctx)
+        .places
+        .load_one(id)
+        .await
+        .map_err(load_error)?
+        .map(PlaceNode))
+}
+
+async fn department(ctx: &Context<'_>, id: Uuid) -> Result<Option<DepartmentNode>> {
+    Ok(loaders(ctx)
+        .departments
+        .load_one(id)
+        .await
+        .map_err(load_error)?
+        .map(DepartmentNode))
+}
+
+async fn terms(ctx: &Context<'_>, content_id: Uuid, kind: TermKind) -> Result<Vec<TermNode>> {
+    let all = loaders(ctx)
+        .terms
+        .load_one(content_id)
+        .await
+        .map_err(load_error)?
+        .unwrap_or_default();
+    Ok(all
+        .into_iter()
+        .filter(|t| t.kind == kind)
+        .map(TermNode)
+        .collect())
+}
+
+/// An event status, as schema.org and iCalendar know it.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum EventStatus {
+    Scheduled,
+    Rescheduled,
+    Postponed,
+    Cancelled,
+    MovedOnline,
+    Full,
+}
+
+impl From<ev::EventStatus> for EventStatus {
+    fn from(s: ev::EventStatus) -> Self {
+        match s {
+            ev::EventStatus::Scheduled => Self::Scheduled,
+            ev::EventStatus::Rescheduled => Self::Rescheduled,
+            ev::EventStatus::Postponed => Self::Postponed,
+            ev::EventStatus::Cancelled => Self::Cancelled,
+            ev::EventStatus::MovedOnline => Self::MovedOnline,
+            ev::EventStatus::Full => Self::Full,
+        }
+    }
+}
+
+impl From<EventStatus> for ev::EventStatus {
+    fn from(s: EventStatus) -> Self {
+        match s {
+            EventStatus::Scheduled => Self::Scheduled,
+            EventStatus::Rescheduled => Self::Rescheduled,
+            EventStatus::Postponed => Self::Postponed,
+            EventStatus::Cancelled => Self::Cancelled,
+            EventStatus::MovedOnline => Self::MovedOnline,
+            EventStatus::Full => Self::Full,
+        }
+    }
+}
+
+/// Whether people attend in person, online, or either.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AttendanceMode {
+    Offline,
+    Online,
+    Mixed,
+}
+
+/// A disability an event is accessible for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AccessibilityFlag {
+    Wheelchair,
+    Hearing,
+    Visual,
+    Mental,
+}
+
+/// What sort of public service it is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ServiceKind {
+    /// A counter where citizens are received.
+    Office,
+    /// A facility open to the public (library, pool…).
+    Facility,
+    /// A procedure done online.
+    OnlineProcedure,
+}
+
+impl From<ServiceKind> for ps::ServiceKind {
+    fn from(k: ServiceKind) -> Self {
+        match k {
+            ServiceKind::Office => Self::Office,
+            ServiceKind::Facility => Self::Facility,
+            ServiceKind::OnlineProcedure => Self::OnlineProcedure,
+        }
+    }
+}
+
+/// Which disabilities an event is accessible for.
+#[derive(SimpleObject)]
+#[graphql(name = "Accessibility")]
+pub struct AccessibilityNode {
+    pub wheelchair: bool,
+    pub hearing: bool,
+    pub visual: bool,
+    pub mental: bool,
+}
+
+/// Ages an event is meant for; either bound may be open.
+#[derive(SimpleObject)]
+#[graphql(name = "AgeRange")]
+pub struct AgeRangeNode {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+/// An image and its alternative text.
+#[derive(SimpleObject)]
+pub struct Image {
+    pub url: String,
+    pub alt: Option<String>,
+}
+
+/// How a recurring event repeats.
+#[derive(SimpleObject)]
+#[graphql(name = "Recurrence")]
+pub struct RecurrenceNode {
+    /// The RRULE (RFC 5545) without DTSTART, e.g. `FREQ=WEEKLY;BYDAY=SA`.
+    pub rule: String,
+    /// Starts of occurrences that do not take place.
+    pub exception_dates: Vec<DateTime<Utc>>,
+}
+
+/// A location.
+pub struct PlaceNode(pub Place);
+
+#[Object(name = "Place")]
+impl PlaceNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn street_address(&self) -> Option<&str> {
+        self.0.street_address.as_deref()
+    }
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    async fn city(&self) -> &str {
+        &self.0.city
+    }
+    async fn latitude(&self) -> Option<f64> {
+        self.0.latitude
+    }
+    async fn longitude(&self) -> Option<f64> {
+        self.0.longitude
+    }
+}
+
+/// A municipal department (culture, sports, libraries…).
+pub struct DepartmentNode(pub Department);
+
+#[Object(name = "Department")]
+impl DepartmentNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The department above this one, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
+        match self.0.parent_id {
+            Some(id) => department(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// IANA time zone in which the department's dates are shown.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+}
+
+/// A category or a tag.
+pub struct TermNode(pub Term);
+
+#[Object(name = "Term")]
+impl TermNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// Who organizes an event.
+#[derive(Union)]
+pub enum OrganizerNode {
+    Association(AssociationNode),
+    Department(DepartmentNode),
+}
+
+/// An event of the agenda.
+pub struct EventNode(pub Event);
+
+#[Object(name = "Event")]
+impl EventNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.fields.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.fields.title
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.fields.summary.as_deref()
+    }
+    /// The description in Markdown, as written.
+    async fn body(&self) -> &str {
+        &self.0.fields.body_markdown
+    }
+    /// The description rendered to sanitized HTML.
+    async fn body_html(&self) -> &str {
+        &self.0.fields.body_html
+    }
+    /// Start of the first occurrence.
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.fields.starts_at
+    }
+    /// End of the first occurrence.
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.0.fields.ends_at
+    }
+    /// IANA time zone of the event's local times.
+    async fn time_zone(&self) -> &str {
+        &self.0.fields.time_zone
+    }
+    async fn all_day(&self) -> bool {
+        self.0.fields.all_day
+    }
+    /// How the event repeats; null for a single event.
+    async fn recurrence(&self) -> Option<RecurrenceNode> {
+        self.0.fields.recurrence.as_ref().map(|r| RecurrenceNode {
+            rule: r.rule.clone(),
+            exception_dates: r.exception_dates.clone(),
+        })
+    }
+    async fn status(&self) -> EventStatus {
+        self.0.fields.event_status.into()
+    }
+    async fn attendance_mode(&self) -> AttendanceMode {
+        match self.0.fields.attendance_mode {
+            ev::AttendanceMode::Offline => AttendanceMode::Offline,
+            ev::AttendanceMode::Online => AttendanceMode::Online,
+            ev::AttendanceMode::Mixed => AttendanceMode::Mixed,
+        }
+    }
+    async fn online_url(&self) -> Option<&str> {
+        self.0.fields.online_url.as_deref()
+    }
+    async fn free(&self) -> bool {
+        self.0.fields.free
+    }
+    /// Price as displayed ("5 € / 3 € tarif réduit").
+    async fn price(&self) -> Option<&str> {
+        self.0.fields.price.as_deref()
+    }
+    async fn registration_url(&self) -> Option<&str> {
+        self.0.fields.registration_url.as_deref()
+    }
+    async fn age_range(&self) -> AgeRangeNode {
+        let r = self.0.fields.age_range;
+        AgeRangeNode {
+            min: r.min.map(i32::from),
+            max: r.max.map(i32::from),
+        }
+    }
+    async fn accessibility(&self) -> AccessibilityNode {
+        let a = self.0.fields.accessibility;
+        AccessibilityNode {
+            wheelchair: a.wheelchair,
+            hearing: a.hearing,
+            visual: a.visual,
+            mental: a.mental,
+        }
+    }
+    async fn image(&self) -> Option<Image> {
+        self.0.fields.image_url.as_ref().map(|url| Image {
+            url: url.clone(),
+            alt: self.0.fields.image_alt.clone(),
+        })
+    }
+    async fn contact_email(&self) -> Option<&str> {
+        self.0.fields.contact_email.as_deref()
+    }
+    async fn contact_phone(&self) -> Option<&str> {
+        self.0.fields.contact_phone.as_deref()
+    }
+    async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
+        place(ctx, self.0.fields.place_id).await
+    }
+    /// The department that owns the event.
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
+        department(ctx, self.0.fields.department_id).await
+    }
+    async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<OrganizerNode>> {
+        match self.0.fields.organizer {
+            Some(Organizer::Association(id)) => Ok(loaders(ctx)
+                .associations
+                .load_one(id)
+                .await
+                .map_err(load_error)?
+                .map(|a| OrganizerNode::Association(AssociationNode(a)))),
+            Some(Organizer::Department(id)) => {
+                Ok(department(ctx, id).await?.map(OrganizerNode::Department))
+            }
+            None => Ok(None),
+        }
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Category).await
+    }
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Tag).await
+    }
+    /// The event's occurrences starting in `[from, to)` (default: from now, one year),
+    /// at most `first` (default 20, at most 100).
+    async fn occurrences(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        first: Option<i32>,
+    ) -> Result<Vec<OccurrenceNode>> {
+        let limit = silo_domain::query::page_size(first, "first").map_err(gql)?;
+        let filter = silo_domain::query::EventFilter {
+            from,
+            to,
+            ..Default::default()
+        };
+        let (from, to) = filter.window(Utc::now()).map_err(gql)?;
+        let store = ctx.data_unchecked::<Store>();
+        let rows = store
+            .event_occurrences(self.0.id, from, to, limit)
+            .await
+            .map_err(gql)?;
+        Ok(rows
+            .into_iter()
+            .map(|o| OccurrenceNode {
+                occurrence: o,
+                event: None,
+            })
+            .collect())
+    }
+}
+
+/// One dated occurrence of an event: a weekly market has one per week.
+pub struct OccurrenceNode {
+    pub occurrence: Occurrence,
+    /// The event, when the list already fetched it.
+    pub event: Option<std::sync::Arc<Event>>,
+}
+
+#[Object(name = "Occurrence")]
+impl OccurrenceNode {
+    async fn id(&self) -> ID {
+        ID(self.occurrence.id.to_string())
+    }
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.occurrence.starts_at
+    }
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.occurrence.ends_at
+    }
+    /// The event this is an occurrence of.
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<EventNode>> {
+        if let Some(event) = &self.event {
+            return Ok(Some(EventNode(Event::clone(event))));
+        }
+        let store = ctx.data_unchecked::<Store>();
+        let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        Ok(store
+            .event(Some(self.occurrence.event_id), None, scope)
+            .await
+            .map_err(gql)?
+            .map(EventNode))
+    }
+}
+
+/// An association of the directory.
+pub struct AssociationNode(pub Association);
+
+#[Object(name = "Association")]
+impl AssociationNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.fields.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.fields.name
+    }
+    /// Number in the national associations register (`W` + 9 digits).
+    async fn rna(&self) -> Option<&str> {
+        self.0.fields.rna.as_deref()
+    }
+    /// SIRET establishment number.
+    async fn siret(&self) -> Option<&str> {
+        self.0.fields.siret.as_deref()
+    }
+    async fn purpose(&self) -> Option<&str> {
+        self.0.fields.purpose.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.fields.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.fields.phone.as_deref()
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.fields.website.as_deref()
+    }
+    async fn social_links(&self) -> &[String] {
+        &self.0.fields.social_links
+    }
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.fields.logo_url.as_deref()
+    }
+    async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
+        place(ctx, self.0.fields.place_id).await
+    }
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
+        department(ctx, self.0.fields.department_id).await
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Category).await
+    }
+}
+
+/// A news article.
+pub struct NewsArticleNode(pub NewsArticle);
+
+#[Object(name = "NewsArticle")]
+impl NewsArticleNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.fields.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.fields.title
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.fields.summary.as_deref()
+    }
+    /// The article in Markdown, as written.
+    async fn body(&self) -> &str {
+        &self.0.fields.body_markdown
+    }
+    /// The article rendered to sanitized HTML.
+    async fn body_html(&self) -> &str {
+        &self.0.fields.body_html
+    }
+    async fn image(&self) -> Option<Image> {
+        self.0.fields.image_url.as_ref().map(|url| Image {
+            url: url.clone(),
+            alt: self.0.fields.image_alt.clone(),
+        })
+    }
+    /// Whether the article is put forward on homepages.
+    async fn featured(&self) -> bool {
+        self.0.fields.featured
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.publication.published_at
+    }
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
+        department(ctx, self.0.fields.department_id).await
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Category).await
+    }
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Tag).await
+    }
+}
+
+/// An office, a facility or an online procedure.
+pub struct PublicServiceNode(pub PublicService);
+
+impl PublicServiceNode {
+    fn hours(&self) -> Option<OpeningHours> {
+        self.0
+            .fields
+            .opening_hours
+            .as_deref()
+            .and_then(|raw| OpeningHours::parse(raw).ok())
+    }
+
+    fn tz(&self) -> chrono_tz::Tz {
+        self.0
+            .fields
+            .time_zone
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Paris)
+    }
+}
+
+#[Object(name = "PublicService")]
+impl PublicServiceNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.fields.slug
+    }
+    async fn kind(&self) -> ServiceKind {
+        match self.0.fields.kind {
+            ps::ServiceKind::Office => ServiceKind::Office,
+            ps::ServiceKind::Facility => ServiceKind::Facility,
+            ps::ServiceKind::OnlineProcedure => ServiceKind::OnlineProcedure,
+        }
+    }
+    async fn name(&self) -> &str {
+        &self.0.fields.name
+    }
+    /// The description in Markdown, as written.
+    async fn description(&self) -> &str {
+        &self.0.fields.description_markdown
+    }
+    /// The description rendered to sanitized HTML.
+    async fn description_html(&self) -> &str {
+        &self.0.fields.description_html
+    }
+    /// Opening hours in OpenStreetMap `opening_hours` syntax (`PH` = public holidays).
+    async fn opening_hours(&self) -> Option<&str> {
+        self.0.fields.opening_hours.as_deref()
+    }
+    /// Whether the service is open right now (false when it has no opening hours).
+    async fn open_now(&self) -> bool {
+        self.hours()
+            .is_some_and(|h| h.is_open(Utc::now(), self.tz()))
+    }
+    /// Whether the service is open at `at`.
+    async fn open_at(&self, at: DateTime<Utc>) -> bool {
+        self.hours().is_some_and(|h| h.is_open(at, self.tz()))
+    }
+    /// When the service next opens or closes, from now (null: no change within a year).
+    async fn next_change(&self) -> Option<DateTime<Utc>> {
+        self.hours()
+            .and_then(|h| h.next_change(Utc::now(), self.tz()))
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.fields.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.fields.email.as_deref()
+    }
+    /// Where the procedure is done online.
+    async fn procedure_url(&self) -> Option<&str> {
+        self.0.fields.procedure_url.as_deref()
+    }
+    async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
+        place(ctx, self.0.fields.place_id).await
+    }
+    async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
+        department(ctx, self.0.fields.department_id).await
+    }
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
+        terms(ctx, self.0.id, TermKind::Category).await
+    }
+}
+
+/// A satellite website reading from the hub.
+pub struct SiteNode(pub Site);
+
+#[Object(name = "Site")]
+impl SiteNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn base_url(&self) -> &str {
+        &self.0.base_url
+    }
+    /// Departments whose content the site shows (empty: all).
+    async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<DepartmentNode>> {
+        let store = ctx.data_unchecked::<Store>();
+        let rows = store
+            .departments_by_ids(&self.0.channel.department_ids)
+            .await
+            .map_err(gql)?;
+        Ok(rows.into_iter().map(DepartmentNode).collect())
+    }
+}

@@ -1,0 +1,120 @@
+//! HTTP routes: GraphQL over HTTP (POST, and GET for queries), GraphiQL for browsers,
+//! health and metrics.
+
+use crate::graphql::{ApiSchema, Loaders, RequestContext};
+use actix_web::http::header;
+use actix_web::{CustomizeResponder, Either, HttpRequest, HttpResponse, Responder, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use silo_storage::Store;
+
+/// The header a satellite sends to see only its site's channel.
+pub const SITE_HEADER: &str = "x-silo-site";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql))
+        .route("/graphql", web::get().to(graphql_get))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+/// A GraphQL error answer outside execution (the request itself is refused).
+fn refused(e: silo_domain::DomainError) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(e.http_status())
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status).json(serde_json::json!({
+        "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
+    }))
+}
+
+type GraphQLAnswer = Either<CustomizeResponder<GraphQLResponse>, HttpResponse>;
+
+async fn graphql(
+    schema: web::Data<ApiSchema>,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    body: GraphQLRequest,
+) -> GraphQLAnswer {
+    let site = req
+        .headers()
+        .get(SITE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let context = match RequestContext::for_site(&store, site).await {
+        Ok(context) => context,
+        Err(e) => return Either::Right(refused(e)),
+    };
+    let request = body.into_inner().data(context).data(Loaders::new(&store));
+    let response = GraphQLResponse::from(schema.execute(request).await);
+    // The answer depends on the site header: caches must key on it.
+    Either::Left(
+        response
+            .customize()
+            .insert_header((header::VARY, SITE_HEADER)),
+    )
+}
+
+/// GET serves GraphiQL to a browser, and runs queries given in the URL otherwise.
+async fn graphql_get(
+    schema: web::Data<ApiSchema>,
+    store: web::Data<Store>,
+    req: HttpRequest,
+    body: Option<GraphQLRequest>,
+) -> GraphQLAnswer {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    match body {
+        Some(body) if !(wants_html && req.query_string().is_empty()) => {
+            graphql(schema, store, req, body).await
+        }
+        _ if wants_html || req.query_string().is_empty() => Either::Right(
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(
+                    GraphiQLSource::build()
+                        .endpoint("/graphql")
+                        .title("Silo")
+                        .finish(),
+                ),
+        ),
+        _ => Either::Right(refused(silo_domain::DomainError::invalid(
+            "query",
+            "a GET request needs a `query` parameter",
+        ))),
+    }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Ready when the database answers.
+async fn readyz(store: web::Data<Store>) -> HttpResponse {
+    match store.ping().await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
+        }
+    }
+}
+
+/// Prometheus text format.
+async fn metrics(store: web::Data<Store>) -> HttpResponse {
+    let body = format!(
+        "# HELP silo_sql_statements_total SQL statements run since start.\n\
+         # TYPE silo_sql_statements_total counter\n\
+         silo_sql_statements_total {}\n",
+        store.statement_count()
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(body)
+}

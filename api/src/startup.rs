@@ -1,0 +1,90 @@
+//! Building the application: store, schema, HTTP server bound to a real port (port 0 picks
+//! a free one, for tests), and the background horizon worker.
+
+use crate::config::Settings;
+use crate::graphql::build_schema;
+use actix_web::{App, HttpServer, dev::Server, web};
+use silo_storage::{PoolSettings, Store};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+}
+
+impl Application {
+    /// Opens (and migrates) the database, brings the occurrence horizon up to date, and
+    /// binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        settings.prepare_data_dir()?;
+        let database = settings.database();
+        tracing::info!(database = %database, "opening database");
+        let store = Store::open(
+            &database,
+            &PoolSettings {
+                max_connections: settings.max_connections,
+            },
+        )
+        .await?;
+        Self::with_store(settings, store).await
+    }
+
+    /// Serves an already opened store.
+    pub async fn with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.listen)?;
+        let port = listener.local_addr()?.port();
+        let schema = build_schema(store.clone());
+        let data_store = web::Data::new(store.clone());
+        let data_schema = web::Data::new(schema);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .app_data(data_store.clone())
+                .app_data(data_schema.clone())
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)?;
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server: server.run(),
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs until the server stops, moving the occurrence horizon daily.
+    pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
+        let store = self.store.clone();
+        let worker = tokio::spawn(keep_horizon(store, horizon));
+        let result = self.server.await;
+        worker.abort();
+        result
+    }
+}
+
+/// Recurring events stay materialized `horizon` ahead of today.
+async fn keep_horizon(store: Store, horizon: chrono::Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(6 * 3600));
+    loop {
+        tick.tick().await;
+        match store.extend_horizon(chrono::Utc::now() + horizon).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "extended the occurrence horizon"),
+            Err(e) => tracing::warn!(error = %e, "could not extend the occurrence horizon"),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! sea-orm entities: one module per table. Instants are `DateTimeUtc` set in Rust; ids are
+//! UUIDv7; JSON columns are opaque (never filtered in SQL).
+
+pub mod association;
+pub mod content_site;
+pub mod content_term;
+pub mod department;
+pub mod event;
+pub mod news_article;
+pub mod occurrence;
+pub mod place;
+pub mod public_service;
+pub mod site;
+pub mod term;

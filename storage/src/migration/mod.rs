@@ -1,0 +1,16 @@
+//! Schema migrations, written once with the portable schema helpers so the same steps run
+//! on SQLite and PostgreSQL. A shipped migration is never edited; there are no downgrades.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_content_tables;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_content_tables::Migration)]
+    }
+}

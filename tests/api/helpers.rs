@@ -1,0 +1,188 @@
+//! `spawn_app`: a real server on a random port over a real database (SQLite file or a
+//! fresh PostgreSQL database), seeded once per backend with the demo city.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use silo_api::{Application, Settings};
+use silo_storage::{DatabaseUrl, PoolSettings, Store};
+use std::sync::OnceLock;
+
+/// The instant the shared demo city is generated around: tests ask for explicit windows.
+pub fn demo_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 15, 8, 0, 0).unwrap()
+}
+
+/// Events in the shared demo city.
+pub const DEMO_EVENTS: usize = 600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests use. Unset: PostgreSQL variants are skipped (the README's
+/// test command); set (CI): they run, and an unreachable server fails them.
+fn postgres_base() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// Whether this backend's tests run here.
+pub fn enabled(backend: Backend) -> bool {
+    match backend {
+        Backend::Sqlite => true,
+        Backend::Postgres => {
+            let on = postgres_base().is_some();
+            if !on {
+                eprintln!("TEST_DATABASE_URL unset: PostgreSQL variant skipped");
+            }
+            on
+        }
+    }
+}
+
+/// A fresh, empty, migrated database of the backend.
+pub async fn fresh_database(backend: Backend) -> DatabaseUrl {
+    let name = format!("silo_test_{}", uuid::Uuid::new_v4().simple());
+    let url = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(&name);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            DatabaseUrl::sqlite_in(&dir)
+        }
+        Backend::Postgres => {
+            let base = postgres_base().expect("TEST_DATABASE_URL");
+            let admin = Store::connect(&DatabaseUrl::new(base.clone()), &PoolSettings { max_connections: 1 })
+                .await
+                .expect("PostgreSQL at TEST_DATABASE_URL must be reachable");
+            use sea_orm::ConnectionTrait;
+            admin
+                .connection()
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            let (server, _) = base.rsplit_once('/').expect("URL ends with /database");
+            DatabaseUrl::new(format!("{server}/{name}"))
+        }
+    };
+    Store::open(&url, &PoolSettings::default()).await.expect("migrate");
+    url
+}
+
+/// The demo city, seeded once per backend and shared by the read-only tests.
+pub fn demo_database(backend: Backend) -> DatabaseUrl {
+    static SQLITE: OnceLock<DatabaseUrl> = OnceLock::new();
+    static POSTGRES: OnceLock<DatabaseUrl> = OnceLock::new();
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    cell.get_or_init(|| {
+        // Seeded on a runtime of its own: pools must not outlive the runtime that made them.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                let url = fresh_database(backend).await;
+                let store = Store::open(&url, &PoolSettings::default()).await.expect("open");
+                let now = demo_now();
+                silo_storage::seed::seed_demo(&store, now, now + chrono::Duration::days(730), DEMO_EVENTS, |_| {})
+                    .await
+                    .expect("seed demo city");
+                url
+            })
+        })
+        .join()
+        .expect("seeding thread")
+    })
+    .clone()
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    pub client: reqwest::Client,
+}
+
+/// Starts a server on a random port over `url`.
+pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        silo_api::telemetry::init("pretty");
+    }
+    let settings = Settings {
+        listen: "127.0.0.1:0".to_owned(),
+        database_url: Some(url.expose().to_owned()),
+        workers: 1,
+        ..Settings::default()
+    };
+    let store = Store::open(&url, &PoolSettings::default()).await.expect("open store");
+    let app = Application::with_store(&settings, store.clone()).await.expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped(chrono::Duration::days(730)));
+    TestApp {
+        address,
+        store,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// A server over the shared demo city.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_on(demo_database(backend)).await
+}
+
+impl TestApp {
+    /// POSTs a query; returns the HTTP status and the JSON answer.
+    pub async fn post(&self, query: &str, variables: Value, site: Option<&str>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(site) = site {
+            req = req.header("X-Silo-Site", site);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.json().await.expect("JSON answer");
+        (status, body)
+    }
+
+    /// A query expected to succeed: returns `data`.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(query, variables, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// A query expected to fail: returns the first error's `extensions.code`, checking
+    /// the server answered without a 5xx.
+    pub async fn error_code(&self, query: &str, variables: Value, site: Option<&str>) -> (String, Value) {
+        let (status, body) = self.post(query, variables, site).await;
+        assert!(status < 500, "server error {status}: {body}");
+        let err = &body["errors"][0];
+        assert!(err.is_object(), "expected an error: {body}");
+        (err["extensions"]["code"].as_str().unwrap_or("<none>").to_owned(), err.clone())
+    }
+}
+
+/// Runs an async test body on SQLite and on PostgreSQL: `both_backends!(name, |backend| async move { … })`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::helpers::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::enabled($crate::helpers::Backend::Postgres) {
+                    ($body)($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        }
+    };
+}
