@@ -90,8 +90,9 @@ fn syntax_error(error: impl std::fmt::Display) -> Invalid {
     Invalid::new(format!("is not valid opening_hours syntax: {detail}"))
 }
 
-/// The evaluation context: national French public and school holidays, no location
-/// (sunrise/sunset fall back to the crate's fixed 07:00/19:00).
+/// The evaluation context: the French national public holidays, no location. The embedded
+/// calendar has no French school holidays (`SH` never matches) and no dates after 2076, and
+/// without coordinates sunrise and sunset are the crate's fixed 07:00 and 19:00.
 fn french_context() -> Context {
     Context::default().with_holidays(Country::FR.holidays())
 }

@@ -41,6 +41,8 @@ impl Recurrence {
         first_start: DateTime<Utc>,
         tz: chrono_tz::Tz,
     ) -> Result<Self, Invalid> {
+        exception_dates.sort_unstable();
+        exception_dates.dedup();
         if exception_dates.len() > MAX_EXCEPTION_DATES {
             return Err(Invalid::new(format!(
                 "must have at most {MAX_EXCEPTION_DATES} exception dates"
@@ -58,8 +60,6 @@ impl Recurrence {
         {
             return Err(Invalid::new("never happens from the first start on"));
         }
-        exception_dates.sort_unstable();
-        exception_dates.dedup();
         Ok(Self {
             rule: normalized,
             exception_dates,

@@ -121,7 +121,6 @@ impl Store {
     }
 }
 
-
 fn to_association(m: association::Model) -> Result<Association, DomainError> {
     let publication = publication_of!(m);
     Ok(Association {

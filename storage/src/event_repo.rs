@@ -169,22 +169,30 @@ impl Store {
             .all(&self.db)
             .await
             .map_err(internal)?;
-        let count = stale.len();
+        let mut extended = 0;
         for row in stale {
             let since = row.materialized_until;
             let ev = to_event(row)?;
             let txn = self.db.begin().await.map_err(internal)?;
-            insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, since, horizon_end))
-                .await?;
-            event::Entity::update_many()
+            // Claims the extension first: another process that read the same horizon
+            // finds nothing to update and skips, so no occurrence is inserted twice.
+            let claimed = event::Entity::update_many()
                 .col_expr(event::Column::MaterializedUntil, Expr::value(horizon_end))
                 .filter(event::Column::Id.eq(ev.id))
+                .filter(match since {
+                    Some(at) => event::Column::MaterializedUntil.eq(at),
+                    None => event::Column::MaterializedUntil.is_null(),
+                })
                 .exec(&txn)
                 .await
                 .map_err(internal)?;
+            if claimed.rows_affected == 1 {
+                insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, since, horizon_end)).await?;
+                extended += 1;
+            }
             txn.commit().await.map_err(internal)?;
         }
-        Ok(count)
+        Ok(extended)
     }
 
     /// Rebuilds every occurrence of an event (after its dates or rule changed).

@@ -45,12 +45,18 @@ pub(crate) fn place_near(place_id: impl ColumnTrait, near: &Near) -> SimpleExpr 
             .from(place::Entity)
             .and_where(place::Column::Latitude.between(lat - dlat, lat + dlat))
             .and_where(place::Column::Longitude.between(lon - dlon, lon + dlon))
-            .and_where(Expr::cust_with_values(
-                "((latitude - $1) * (latitude - $1) + (longitude - $2) * $3 * (longitude - $2) * $3) <= $4",
-                [lat, lon, cos, r_deg * r_deg],
-            ))
+            .and_where(
+                squared(place::Column::Latitude.into_expr().sub(lat))
+                    .add(squared(place::Column::Longitude.into_expr().sub(lon).mul(cos)))
+                    .lte(r_deg * r_deg),
+            )
             .to_owned(),
     )
+}
+
+/// `e * e`, in SQL.
+fn squared(e: SimpleExpr) -> SimpleExpr {
+    e.clone().mul(e)
 }
 
 /// Published items only: what anonymous and site-key callers may read.

@@ -24,7 +24,9 @@ pub enum Backend {
 /// The PostgreSQL server tests use. Unset: PostgreSQL variants are skipped (the README's
 /// test command); set (CI): they run, and an unreachable server fails them.
 fn postgres_base() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// Whether this backend's tests run here.
@@ -52,9 +54,12 @@ pub async fn fresh_database(backend: Backend) -> DatabaseUrl {
         }
         Backend::Postgres => {
             let base = postgres_base().expect("TEST_DATABASE_URL");
-            let admin = Store::connect(&DatabaseUrl::new(base.clone()), &PoolSettings { max_connections: 1 })
-                .await
-                .expect("PostgreSQL at TEST_DATABASE_URL must be reachable");
+            let admin = Store::connect(
+                &DatabaseUrl::new(base.clone()),
+                &PoolSettings { max_connections: 1 },
+            )
+            .await
+            .expect("PostgreSQL at TEST_DATABASE_URL must be reachable");
             use sea_orm::ConnectionTrait;
             admin
                 .connection()
@@ -65,7 +70,9 @@ pub async fn fresh_database(backend: Backend) -> DatabaseUrl {
             DatabaseUrl::new(format!("{server}/{name}"))
         }
     };
-    Store::open(&url, &PoolSettings::default()).await.expect("migrate");
+    Store::open(&url, &PoolSettings::default())
+        .await
+        .expect("migrate");
     url
 }
 
@@ -83,11 +90,19 @@ pub fn demo_database(backend: Backend) -> DatabaseUrl {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async {
                 let url = fresh_database(backend).await;
-                let store = Store::open(&url, &PoolSettings::default()).await.expect("open");
-                let now = demo_now();
-                silo_storage::seed::seed_demo(&store, now, now + chrono::Duration::days(730), DEMO_EVENTS, |_| {})
+                let store = Store::open(&url, &PoolSettings::default())
                     .await
-                    .expect("seed demo city");
+                    .expect("open");
+                let now = demo_now();
+                silo_storage::seed::seed_demo(
+                    &store,
+                    now,
+                    now + chrono::Duration::days(730),
+                    DEMO_EVENTS,
+                    |_| {},
+                )
+                .await
+                .expect("seed demo city");
                 url
             })
         })
@@ -115,10 +130,15 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
         workers: 1,
         ..Settings::default()
     };
-    let store = Store::open(&url, &PoolSettings::default()).await.expect("open store");
-    let app = Application::with_store(&settings, store.clone()).await.expect("build app");
+    let store = Store::open(&url, &PoolSettings::default())
+        .await
+        .expect("open store");
+    let app = Application::with_store(&settings, store.clone())
+        .await
+        .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped(chrono::Duration::days(730)));
+    // The demo city is materialized two years past `demo_now`: no horizon work during tests.
+    tokio::spawn(app.run_until_stopped(chrono::Duration::days(1)));
     TestApp {
         address,
         store,
@@ -157,12 +177,23 @@ impl TestApp {
 
     /// A query expected to fail: returns the first error's `extensions.code`, checking
     /// the server answered without a 5xx.
-    pub async fn error_code(&self, query: &str, variables: Value, site: Option<&str>) -> (String, Value) {
+    pub async fn error_code(
+        &self,
+        query: &str,
+        variables: Value,
+        site: Option<&str>,
+    ) -> (String, Value) {
         let (status, body) = self.post(query, variables, site).await;
         assert!(status < 500, "server error {status}: {body}");
         let err = &body["errors"][0];
         assert!(err.is_object(), "expected an error: {body}");
-        (err["extensions"]["code"].as_str().unwrap_or("<none>").to_owned(), err.clone())
+        (
+            err["extensions"]["code"]
+                .as_str()
+                .unwrap_or("<none>")
+                .to_owned(),
+            err.clone(),
+        )
     }
 }
 

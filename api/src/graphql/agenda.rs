@@ -17,6 +17,7 @@ const CURSOR_KIND: &str = "occ";
 
 /// "Within `radiusKm` of this point."
 #[derive(InputObject, Clone, Copy)]
+#[graphql(name = "Near")]
 pub struct NearInput {
     pub latitude: f64,
     pub longitude: f64,
@@ -32,6 +33,7 @@ impl NearInput {
 
 /// Narrows the agenda. Every criterion is optional; they combine with AND.
 #[derive(InputObject, Default)]
+#[graphql(name = "EventFilter")]
 pub struct EventFilterInput {
     /// Occurrences starting at or after this instant (default: now).
     pub from: Option<DateTime<Utc>>,

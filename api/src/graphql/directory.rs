@@ -14,6 +14,7 @@ const CURSOR_KIND: &str = "asso";
 
 /// Narrows the associations directory.
 #[derive(InputObject, Default)]
+#[graphql(name = "AssociationFilter")]
 pub struct AssociationFilterInput {
     /// Names starting with this, ignoring case and accents.
     pub name_prefix: Option<String>,

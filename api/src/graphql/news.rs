@@ -14,6 +14,7 @@ const CURSOR_KIND: &str = "news";
 
 /// Narrows the news.
 #[derive(InputObject, Default)]
+#[graphql(name = "NewsFilter")]
 pub struct NewsFilterInput {
     /// Tag slugs: keeps articles carrying at least one.
     pub tags: Option<Vec<String>>,

@@ -14,6 +14,7 @@ const CURSOR_KIND: &str = "svc";
 
 /// Narrows the public services.
 #[derive(InputObject, Default)]
+#[graphql(name = "ServiceFilter")]
 pub struct ServiceFilterInput {
     pub kind: Option<ServiceKind>,
     /// Keeps services open at this instant.

@@ -271,3 +271,17 @@ fn a_million_events() {
     println!("{count} events generated in {elapsed:?}");
     assert_eq!(count, 1_000_000);
 }
+
+#[test]
+#[ignore]
+fn zz_print_sample() {
+    let city = city(now());
+    for d in &city.departments { println!("DEPT {} {} {:?}", d.slug, d.name, d.parent_id.map(|p| city.departments.iter().find(|x| x.id == p).unwrap().slug.clone())); }
+    for s in &city.sites { println!("SITE {s:?}"); }
+    for p in city.places.iter().take(3) { println!("PLACE {p:?}"); }
+    for a in city.associations.iter().take(6) { println!("ASSO {:?}", a.fields); }
+    for n in city.news.iter().take(3) { println!("NEWS {:?} {:?}", n.publication.published_at, n.fields); }
+    for s in city.services.iter().step_by(9) { println!("SERVICE {:?}", s.fields); }
+    for e in events(&city, now(), 40) { println!("EVENT {} | {} | {} -> {} | {:?} | {:?} | {:?} | {:?}", e.fields.slug, e.fields.title, e.fields.starts_at.with_timezone(&chrono_tz::Europe::Paris), e.fields.ends_at.with_timezone(&chrono_tz::Europe::Paris), e.fields.recurrence, e.fields.event_status, e.fields.price, e.fields.organizer); }
+    let e = events(&city, now(), 3).last().unwrap(); println!("{:#?}", e);
+}
