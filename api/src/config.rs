@@ -42,7 +42,7 @@ impl Default for Settings {
 
 impl Settings {
     /// Layers the sources; `config_file` defaults to `./silo.toml` when it exists.
-    pub fn load(config_file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(config_file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let file = config_file.map_or_else(|| PathBuf::from("silo.toml"), Path::to_path_buf);
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
@@ -56,6 +56,7 @@ impl Settings {
                 "workers",
             ]))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The database to use: the configured URL, or the SQLite file in the data dir.

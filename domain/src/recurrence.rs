@@ -8,7 +8,7 @@
 use crate::error::Invalid;
 use crate::opening_hours::instants_at;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
-use rrule::{Frequency, RRule, RRuleError, RRuleSet, Unvalidated};
+use rrule::{Frequency, NWeekday, RRule, RRuleError, RRuleSet, Unvalidated};
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
 
@@ -50,7 +50,7 @@ impl Recurrence {
         }
         let dt_start = local_start(first_start, tz)?;
         let parsed = parse_rule(rule, tz)?;
-        let normalized = parsed.to_string();
+        let normalized = rule_text(&parsed);
         let validated = parsed.validate(dt_start).map_err(rrule_reason)?;
         if RRuleSet::new(dt_start)
             .rrule(validated)
@@ -223,6 +223,31 @@ fn until_is_date_only(value: &str) -> bool {
         .split(';')
         .filter_map(|part| part.split_once('='))
         .any(|(key, v)| key.trim() == "UNTIL" && !v.contains('T'))
+}
+
+/// The rule as the crate prints it, except BYDAY: the crate drops the 1 of `1SA`, which
+/// would turn "the first Saturday" into "every Saturday" once stored.
+fn rule_text(rule: &RRule<Unvalidated>) -> String {
+    rule.to_string()
+        .split(';')
+        .map(|part| {
+            if part.starts_with("BYDAY=") {
+                let days: Vec<String> = rule.get_by_weekday().iter().map(weekday_text).collect();
+                format!("BYDAY={}", days.join(","))
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// `SA`, `1SA` or `-1SA`.
+fn weekday_text(day: &NWeekday) -> String {
+    match *day {
+        NWeekday::Every(_) => day.to_string(),
+        NWeekday::Nth(n, weekday) => format!("{n}{}", NWeekday::Every(weekday)),
+    }
 }
 
 /// The crate's message without its "RRule parsing error" prefix.
@@ -459,6 +484,11 @@ mod tests {
             normalized("freq=monthly;byday=2tu;until=20271231T230000z"),
             "FREQ=MONTHLY;UNTIL=20271231T230000Z;BYDAY=2TU"
         );
+        // The crate alone would print `BYDAY=SA,-1SU`: every Saturday.
+        assert_eq!(
+            normalized("FREQ=MONTHLY;BYDAY=+1SA,-1SU"),
+            "FREQ=MONTHLY;BYDAY=1SA,-1SU"
+        );
     }
 
     #[test]
@@ -621,6 +651,26 @@ mod tests {
         })
     }
 
+    /// Month and year rules with numbered weekdays, month days and positions.
+    fn any_frequency_rule() -> impl Strategy<Value = String> {
+        let weekday = proptest::sample::select(vec!["MO", "TU", "WE", "TH", "FR", "SA", "SU"]);
+        let nth = prop_oneof![-5..=-1i16, 1..=5i16];
+        let nth_day = (nth, weekday.clone()).prop_map(|(n, day)| format!("{n}{day}"));
+        prop_oneof![
+            proptest::collection::vec(nth_day.clone(), 1..3)
+                .prop_map(|days| format!("FREQ=MONTHLY;BYDAY={}", days.join(","))),
+            (1..=31u8, 1..4u16).prop_map(|(day, interval)| {
+                format!("FREQ=MONTHLY;INTERVAL={interval};BYMONTHDAY={day}")
+            }),
+            (1..=12u8, nth_day)
+                .prop_map(|(month, day)| format!("FREQ=YEARLY;BYMONTH={month};BYDAY={day}")),
+            (weekday, prop_oneof![Just(1i16), Just(-1)]).prop_map(|(day, pos)| {
+                format!("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,{day};BYSETPOS={pos}")
+            }),
+            daily_or_weekly_rule(),
+        ]
+    }
+
     /// A wall-clock time in 2000–2040, on the quarter hour (the zone may lack it).
     fn local_start() -> impl Strategy<Value = NaiveDateTime> {
         (0..41 * 365i64, 0..24u32, 0..4u32).prop_map(|(day, hour, quarter)| {
@@ -718,6 +768,31 @@ mod tests {
             let with_exceptions = Recurrence::parse(&rule, cancelled, first, zone).unwrap();
             let starts = with_exceptions.starts_between(first, zone, first, *all.last().unwrap_or(&first), 30);
             prop_assert_eq!(starts, kept);
+        }
+
+        #[test]
+        fn the_normalized_rule_means_what_was_written(
+            rule in any_frequency_rule(),
+            local in local_start(),
+        ) {
+            let first = Paris.from_local_datetime(&local).earliest();
+            prop_assume!(first.is_some());
+            let first = first.unwrap().with_timezone(&Utc);
+            let dt_start = first.with_timezone(&rrule::Tz::Tz(Paris));
+            let written = rule.parse::<RRule<Unvalidated>>().unwrap().validate(dt_start);
+            prop_assume!(written.is_ok());
+            let expected: Vec<DateTime<Utc>> = RRuleSet::new(dt_start)
+                .rrule(written.unwrap())
+                .all(12)
+                .dates
+                .iter()
+                .map(|start| start.with_timezone(&Utc))
+                .collect();
+            prop_assume!(!expected.is_empty());
+
+            let stored = Recurrence::parse(&rule, vec![], first, Paris).unwrap();
+            let last = *expected.last().unwrap();
+            prop_assert_eq!(stored.starts_between(first, Paris, first, last, 12), expected);
         }
 
         #[test]

@@ -187,7 +187,8 @@ impl Store {
                 .await
                 .map_err(internal)?;
             if claimed.rows_affected == 1 {
-                insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, since, horizon_end)).await?;
+                insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, since, horizon_end))
+                    .await?;
                 extended += 1;
             }
             txn.commit().await.map_err(internal)?;

@@ -47,7 +47,9 @@ pub(crate) fn place_near(place_id: impl ColumnTrait, near: &Near) -> SimpleExpr 
             .and_where(place::Column::Longitude.between(lon - dlon, lon + dlon))
             .and_where(
                 squared(place::Column::Latitude.into_expr().sub(lat))
-                    .add(squared(place::Column::Longitude.into_expr().sub(lon).mul(cos)))
+                    .add(squared(
+                        place::Column::Longitude.into_expr().sub(lon).mul(cos),
+                    ))
                     .lte(r_deg * r_deg),
             )
             .to_owned(),

@@ -51,23 +51,6 @@ pub fn decode_name(kind: &str, cursor: &str) -> Result<(String, Uuid), async_gra
     Ok((name.join("|"), id))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_and_refuses_garbage() {
-        let id = Uuid::now_v7();
-        let at = Utc::now();
-        let c = encode_instant("occ", at, id);
-        assert_eq!(decode_instant("occ", &c).unwrap(), (at, id));
-        assert!(decode_instant("news", &c).is_err());
-        assert!(decode_instant("occ", "not-a-cursor").is_err());
-        let n = encode_name("asso", "A|B", id);
-        assert_eq!(decode_name("asso", &n).unwrap(), ("A|B".to_owned(), id));
-    }
-}
-
 /// A Relay connection from a page fetched with one extra row (which tells there is a
 /// next page).
 pub fn connection<T, N: async_graphql::OutputType>(
@@ -85,4 +68,21 @@ pub fn connection<T, N: async_graphql::OutputType>(
             .map(|row| async_graphql::connection::Edge::new(cursor(&row), node(row))),
     );
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_garbage() {
+        let id = Uuid::now_v7();
+        let at = Utc::now();
+        let c = encode_instant("occ", at, id);
+        assert_eq!(decode_instant("occ", &c).unwrap(), (at, id));
+        assert!(decode_instant("news", &c).is_err());
+        assert!(decode_instant("occ", "not-a-cursor").is_err());
+        let n = encode_name("asso", "A|B", id);
+        assert_eq!(decode_name("asso", &n).unwrap(), ("A|B".to_owned(), id));
+    }
 }

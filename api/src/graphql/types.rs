@@ -237,7 +237,7 @@ impl TermNode {
 /// Who organizes an event.
 #[derive(Union)]
 pub enum OrganizerNode {
-    Association(AssociationNode),
+    Association(Box<AssociationNode>),
     Department(DepartmentNode),
 }
 
@@ -353,7 +353,7 @@ impl EventNode {
                 .load_one(id)
                 .await
                 .map_err(load_error)?
-                .map(|a| OrganizerNode::Association(AssociationNode(a)))),
+                .map(|a| OrganizerNode::Association(Box::new(AssociationNode(a))))),
             Some(Organizer::Department(id)) => {
                 Ok(department(ctx, id).await?.map(OrganizerNode::Department))
             }

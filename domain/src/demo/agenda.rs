@@ -96,8 +96,8 @@ struct Kind {
     hours: (u32, u32),
     /// Age ranges, one of which applies to 80% of such events when not empty.
     ages: &'static [(Option<i32>, Option<i32>)],
-    /// Markets and council meetings never charge.
-    always_free: bool,
+    /// Share of events of the kind that are free (markets and council meetings always are).
+    free: f64,
     /// Share of events of the kind with a registration link.
     registration: f64,
     /// Share that are all-day, and over how many days (exhibitions last weeks).
@@ -120,7 +120,7 @@ const BASE: Kind = Kind {
     image_alt: "",
     hours: (9, 21),
     ages: &[],
-    always_free: false,
+    free: 0.2,
     registration: 0.15,
     all_day: (0.0, 1, 1),
     repeat: None,
@@ -295,6 +295,7 @@ const KINDS: &[Kind] = &[
         ],
         image_alt: "Des livres ouverts sur une table de médiathèque",
         hours: (10, 19),
+        free: 0.6,
         ..BASE
     },
     Kind {
@@ -361,6 +362,7 @@ const KINDS: &[Kind] = &[
         image_alt: "Un guide devant une façade ancienne, entouré de visiteurs",
         hours: (10, 17),
         all_day: (0.1, 1, 2),
+        free: 0.4,
         ..BASE
     },
     Kind {
@@ -415,7 +417,7 @@ const KINDS: &[Kind] = &[
         ],
         image_alt: "Des étals colorés sur une place de marché",
         hours: (9, 18),
-        always_free: true,
+        free: 1.0,
         ..BASE
     },
     Kind {
@@ -514,6 +516,7 @@ const KINDS: &[Kind] = &[
         hours: (9, 17),
         ages: &[(Some(60), None), (Some(16), None)],
         registration: 0.7,
+        free: 0.8,
         ..BASE
     },
     Kind {
@@ -556,7 +559,7 @@ const KINDS: &[Kind] = &[
         summaries: &["Les élus et les habitants font le point sur les projets du quartier."],
         image_alt: "Des habitants réunis autour d'une table",
         hours: (18, 20),
-        always_free: true,
+        free: 1.0,
         registration: 0.0,
         ..BASE
     },
@@ -584,6 +587,7 @@ const KINDS: &[Kind] = &[
         ],
         image_alt: "Des bénévoles souriants derrière un stand",
         hours: (9, 19),
+        free: 0.7,
         ..BASE
     },
     Kind {
@@ -609,6 +613,7 @@ const KINDS: &[Kind] = &[
         ],
         image_alt: "Des promeneurs aux jumelles au bord du fleuve",
         hours: (9, 16),
+        free: 0.8,
         ..BASE
     },
     // Recurring kinds, 100 out of 1,000.
@@ -622,7 +627,7 @@ const KINDS: &[Kind] = &[
         summaries: &["Le marché hebdomadaire : primeurs, fromagers, bouchers et fleuristes."],
         image_alt: "Des étals de fruits et légumes un samedi matin",
         hours: (9, 9),
-        always_free: true,
+        free: 1.0,
         repeat: Some(Repeat::Weekly(Weekday::Sat)),
         ..BASE
     },
@@ -636,7 +641,7 @@ const KINDS: &[Kind] = &[
         summaries: &["Le petit marché du milieu de semaine, producteurs locaux uniquement."],
         image_alt: "Une maraîchère sert une cliente",
         hours: (9, 10),
-        always_free: true,
+        free: 1.0,
         repeat: Some(Repeat::Weekly(Weekday::Wed)),
         ..BASE
     },
@@ -650,7 +655,7 @@ const KINDS: &[Kind] = &[
         summaries: &["Séance publique, retransmise en direct sur le site de la ville."],
         image_alt: "La salle du conseil municipal de l'hôtel de ville",
         hours: (18, 19),
-        always_free: true,
+        free: 1.0,
         registration: 0.0,
         repeat: Some(Repeat::Monthly(2, Weekday::Tue)),
         streamed: true,
@@ -667,7 +672,7 @@ const KINDS: &[Kind] = &[
         image_alt: "Une conteuse entourée d'enfants assis sur des coussins",
         hours: (10, 16),
         ages: &[(Some(3), Some(8))],
-        always_free: true,
+        free: 1.0,
         repeat: Some(Repeat::Weekly(Weekday::Wed)),
         ..BASE
     },
@@ -682,6 +687,7 @@ const KINDS: &[Kind] = &[
         image_alt: "Un conseiller numérique aide un habitant devant un ordinateur",
         hours: (14, 16),
         repeat: Some(Repeat::Weekly(Weekday::Tue)),
+        free: 1.0,
         ..BASE
     },
     Kind {
@@ -694,7 +700,7 @@ const KINDS: &[Kind] = &[
         summaries: &["Chacun présente un livre qu'il a aimé ; thé et gâteaux offerts."],
         image_alt: "Des lecteurs discutent autour d'une pile de livres",
         hours: (10, 10),
-        always_free: true,
+        free: 1.0,
         repeat: Some(Repeat::Monthly(1, Weekday::Sat)),
         ..BASE
     },
@@ -709,6 +715,7 @@ const KINDS: &[Kind] = &[
         image_alt: "Des marcheurs avec des bâtons sur un chemin de halage",
         hours: (9, 10),
         repeat: Some(Repeat::Weekly(Weekday::Sun)),
+        free: 0.5,
         ..BASE
     },
 ];
@@ -733,7 +740,7 @@ const CHRISTMAS_MARKET: Kind = Kind {
     summaries: &["Chalets, artisans, vin chaud et la visite du père Noël."],
     image_alt: "Des chalets illuminés sur une place enneigée",
     hours: (10, 17),
-    always_free: true,
+    free: 1.0,
     ..BASE
 };
 
@@ -808,15 +815,16 @@ impl<'a> Agenda<'a> {
     fn input(&self, dice: &mut Dice, r: &Resolved<'_>, index: usize) -> EventInput {
         let kind = r.kind;
         let place = *dice.pick(&r.places);
-        let title = dice
-            .pick(kind.patterns)
+        let pattern = dice.pick(kind.patterns);
+        let filler = *dice.pick(kind.fillers);
+        let title = pattern
             .replace("{place}", &place.name)
-            .replace("{}", *dice.pick(kind.fillers));
+            .replace("{}", filler);
         let slug = numbered_slug(&title, index);
         let (starts_at, ends_at, all_day) = self.schedule(dice, kind);
         let status = event_status(dice);
         let online = status == EventStatus::MovedOnline;
-        let free = kind.always_free || dice.chance(0.3);
+        let free = dice.chance(kind.free);
         let price = (!free).then(|| dice.pick(PRICES).to_string());
         let summary = dice.pick(kind.summaries).to_string();
         let mut categories = vec![r.categories[0]];

@@ -148,7 +148,7 @@ const THEMES: &[Theme] = &[
         ],
         purposes: &[
             "Agir pour l'environnement au quotidien : ateliers, chantiers et sorties nature.",
-            "Cultiver ensemble, réparer plutôt que jeter, et partager les savoir-faire.",
+            "Protéger la nature en ville et partager les savoir-faire avec les habitants.",
         ],
         category: "environnement",
         department: "environnement",
@@ -209,7 +209,8 @@ fn unique_name(dice: &mut Dice, used: &mut HashSet<String>) -> (&'static Theme, 
     loop {
         // Weighted by the number of patterns: sport clubs are the most numerous.
         let theme = dice.pick_weighted(THEMES, |t| t.names.len() as u32);
-        let name = dice.pick(theme.names).replace("{q}", *dice.pick(QUARTERS));
+        let quarter = *dice.pick(QUARTERS);
+        let name = dice.pick(theme.names).replace("{q}", quarter);
         if used.insert(name.clone()) {
             return (theme, name);
         }
@@ -226,7 +227,8 @@ fn association(
     now: DateTime<Utc>,
 ) -> Association {
     let slug = numbered_slug(&name, index);
-    let host = format!("{}.example.org", crate::field::Slug::from_title(&name));
+    let handle = crate::field::Slug::from_title(&name);
+    let host = format!("{handle}.example.org");
     let place: Option<&Place> = dice
         .chance(0.6)
         .then(|| *dice.pick(&city.places_matching(theme.places)));
@@ -250,7 +252,7 @@ fn association(
         },
         logo_url: dice
             .chance(0.4)
-            .then(|| format!("https://images.example.org/logos/{host}.png")),
+            .then(|| format!("https://images.example.org/logos/{handle}.png")),
         category_ids: vec![city.category_id(theme.category)],
         sites: SiteTargets::All,
         name,

@@ -247,7 +247,7 @@ fn article(city: &DemoCity, dice: &mut Dice, index: usize, at: DateTime<Utc>) ->
             )
         }),
         image_alt: with_image.then(|| template.image_alt.to_owned()),
-        featured: index % 20 == 0,
+        featured: index.is_multiple_of(20),
         category_ids: template
             .category
             .map(|c| city.category_id(c))

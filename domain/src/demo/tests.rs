@@ -133,6 +133,37 @@ fn about_ten_percent_of_events_recur_with_exceptions_on_occurrences() {
 }
 
 #[test]
+fn recurring_events_keep_their_day_and_time() {
+    // A "first Saturday" club must not become "every Saturday" once its rule is stored.
+    let city = city(now());
+    let paris = chrono_tz::Europe::Paris;
+    for event in events(&city, now(), 1000).filter(|e| e.fields.recurrence.is_some()) {
+        let f = &event.fields;
+        let rule = f.recurrence.as_ref().unwrap();
+        let starts = rule.starts_between(
+            f.starts_at,
+            paris,
+            f.starts_at,
+            f.ends_at + Duration::days(400),
+            8,
+        );
+        let first = f.starts_at.with_timezone(&paris);
+        for start in starts.iter().map(|s| s.with_timezone(&paris)) {
+            assert_eq!(start.weekday(), first.weekday(), "{rule:?}");
+            assert_eq!(start.time(), first.time(), "{rule:?}");
+            if rule.rule.contains("MONTHLY") {
+                assert_eq!(
+                    (start.day() - 1) / 7,
+                    (first.day() - 1) / 7,
+                    "{} {rule:?}",
+                    f.title
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn events_start_within_three_months_back_and_a_year_ahead() {
     let city = city(now());
     let (from, until) = (now() - Duration::days(92), now() + Duration::days(366));
@@ -237,7 +268,7 @@ fn services_have_hours_or_a_procedure_url() {
         .filter_map(|s| s.fields.opening_hours.as_deref())
         .collect();
     assert!(hours.iter().filter(|h| h.contains("PH off")).count() >= 20);
-    assert!(hours.iter().any(|h| *h == "24/7"));
+    assert!(hours.contains(&"24/7"));
 }
 
 #[test]
@@ -270,18 +301,4 @@ fn a_million_events() {
     let elapsed = started.elapsed();
     println!("{count} events generated in {elapsed:?}");
     assert_eq!(count, 1_000_000);
-}
-
-#[test]
-#[ignore]
-fn zz_print_sample() {
-    let city = city(now());
-    for d in &city.departments { println!("DEPT {} {} {:?}", d.slug, d.name, d.parent_id.map(|p| city.departments.iter().find(|x| x.id == p).unwrap().slug.clone())); }
-    for s in &city.sites { println!("SITE {s:?}"); }
-    for p in city.places.iter().take(3) { println!("PLACE {p:?}"); }
-    for a in city.associations.iter().take(6) { println!("ASSO {:?}", a.fields); }
-    for n in city.news.iter().take(3) { println!("NEWS {:?} {:?}", n.publication.published_at, n.fields); }
-    for s in city.services.iter().step_by(9) { println!("SERVICE {:?}", s.fields); }
-    for e in events(&city, now(), 40) { println!("EVENT {} | {} | {} -> {} | {:?} | {:?} | {:?} | {:?}", e.fields.slug, e.fields.title, e.fields.starts_at.with_timezone(&chrono_tz::Europe::Paris), e.fields.ends_at.with_timezone(&chrono_tz::Europe::Paris), e.fields.recurrence, e.fields.event_status, e.fields.price, e.fields.organizer); }
-    let e = events(&city, now(), 3).last().unwrap(); println!("{:#?}", e);
 }
