@@ -147,7 +147,9 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        // "+33 (0)1 …" is common in France: the bracketed trunk 0 is not dialled from abroad.
         let compact: String = raw
+            .replace("(0)", "")
             .chars()
             .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
             .collect();
