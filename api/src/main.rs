@@ -78,7 +78,9 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let pool = PoolSettings {
         max_connections: settings.max_connections,
     };
-    Ok(Store::open(&settings.database(), &pool).await?)
+    let database = settings.database();
+    tracing::info!(database = %database, "opening database");
+    Ok(Store::open(&database, &pool).await?)
 }
 
 /// Loads the demo city with a progress bar; refuses a database that holds content.

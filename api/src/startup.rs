@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use actix_web::{App, HttpServer, dev::Server, web};
-use silo_storage::{PoolSettings, Store};
+use silo_storage::Store;
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -16,23 +16,7 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens (and migrates) the database, brings the occurrence horizon up to date, and
-    /// binds the listener.
-    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        settings.prepare_data_dir()?;
-        let database = settings.database();
-        tracing::info!(database = %database, "opening database");
-        let store = Store::open(
-            &database,
-            &PoolSettings {
-                max_connections: settings.max_connections,
-            },
-        )
-        .await?;
-        Self::with_store(settings, store).await
-    }
-
-    /// Serves an already opened store.
+    /// Serves an opened (and migrated) store.
     pub async fn with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();

@@ -114,7 +114,11 @@ both_backends!(
         assert!(rna.starts_with('W') && rna.len() == 10);
         let sirets: Vec<&str> = all.iter().filter_map(|a| a["siret"].as_str()).collect();
         assert!(!sirets.is_empty(), "some associations have a SIRET");
-        assert!(sirets.iter().all(|s| silo_domain::field::Siret::parse(s).is_ok()));
+        assert!(
+            sirets
+                .iter()
+                .all(|s| silo_domain::field::Siret::parse(s).is_ok())
+        );
     }
 );
 
@@ -123,7 +127,7 @@ both_backends!(news_newest_first_with_filters, |b: Backend| async move {
     let all = walk(
         &app,
         "news",
-        "id slug publishedAt featured tags { slug }",
+        "id slug publishedAt featured tags { slug } department { slug }",
         json!({}),
         100,
     )
@@ -131,7 +135,7 @@ both_backends!(news_newest_first_with_filters, |b: Backend| async move {
     let small = walk(
         &app,
         "news",
-        "id slug publishedAt featured tags { slug }",
+        "id slug publishedAt featured tags { slug } department { slug }",
         json!({}),
         9,
     )
@@ -163,6 +167,38 @@ both_backends!(news_newest_first_with_filters, |b: Backend| async move {
             && tagged
                 .iter()
                 .all(|n| n["tags"].as_array().unwrap().contains(&tag))
+    );
+    let dept = all[0]["department"]["slug"].clone();
+    let in_dept = walk(
+        &app,
+        "news",
+        "department { slug }",
+        json!({ "departments": [dept] }),
+        100,
+    )
+    .await;
+    assert!(!in_dept.is_empty() && in_dept.len() < all.len());
+    // Sub-departments' news come along (the tree is two levels deep).
+    let tree = app
+        .query("{ departments { slug parent { slug } } }", json!({}))
+        .await;
+    let family: Vec<Value> = tree["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["slug"] == dept || d["parent"]["slug"] == dept)
+        .map(|d| d["slug"].clone())
+        .collect();
+    assert!(
+        in_dept
+            .iter()
+            .all(|n| family.contains(&n["department"]["slug"]))
+    );
+    assert_eq!(
+        in_dept.len(),
+        all.iter()
+            .filter(|n| family.contains(&n["department"]["slug"]))
+            .count()
     );
     let slug = all[0]["slug"].as_str().unwrap();
     let one = app
@@ -221,6 +257,50 @@ both_backends!(public_services_and_opening_hours, |b: Backend| async move {
     )
     .await;
     assert!(!online.is_empty() && online.iter().all(|s| s["kind"] == "ONLINE_PROCEDURE"));
+    // Within 1 km of the town hall, by each service's own coordinates.
+    let (lat, lon) = silo_domain::demo::CITY_CENTER;
+    let center = silo_domain::field::GeoPoint {
+        latitude: lat,
+        longitude: lon,
+    };
+    let located = walk(
+        &app,
+        "publicServices",
+        "slug place { latitude longitude }",
+        json!({}),
+        100,
+    )
+    .await;
+    let near = walk(
+        &app,
+        "publicServices",
+        "slug",
+        json!({ "near": { "latitude": lat, "longitude": lon, "radiusKm": 1.0 } }),
+        100,
+    )
+    .await;
+    let within: Vec<_> = located
+        .iter()
+        .filter(|s| s["place"]["latitude"].is_number())
+        .filter(|s| {
+            let here = silo_domain::field::GeoPoint {
+                latitude: s["place"]["latitude"].as_f64().unwrap(),
+                longitude: s["place"]["longitude"].as_f64().unwrap(),
+            };
+            center.distance_km(&here) <= 1.0
+        })
+        .map(|s| s["slug"].clone())
+        .collect();
+    assert!(
+        !within.is_empty() && within.len() < located.len(),
+        "{} of {}",
+        within.len(),
+        located.len()
+    );
+    assert_eq!(
+        near.iter().map(|s| s["slug"].clone()).collect::<Vec<_>>(),
+        within
+    );
     let slug = all[0]["slug"].as_str().unwrap();
     let one = app
         .query(

@@ -19,7 +19,9 @@ const CURSOR_KIND: &str = "occ";
 #[derive(InputObject, Clone, Copy)]
 #[graphql(name = "Near")]
 pub struct NearInput {
+    /// WGS84 latitude of the centre, in degrees.
     pub latitude: f64,
+    /// WGS84 longitude of the centre, in degrees.
     pub longitude: f64,
     /// Radius in kilometres (at most 500).
     pub radius_km: f64,
@@ -45,6 +47,7 @@ pub struct EventFilterInput {
     pub departments: Option<Vec<String>>,
     /// A site slug: keeps what that site shows.
     pub site: Option<String>,
+    /// Keeps events whose place lies within the radius.
     pub near: Option<NearInput>,
     /// Only free (true) or only paying (false) events.
     pub free: Option<bool>,

@@ -20,6 +20,7 @@ pub struct AssociationFilterInput {
     pub name_prefix: Option<String>,
     /// Category slugs: keeps associations carrying at least one.
     pub categories: Option<Vec<String>>,
+    /// Keeps associations whose place lies within the radius.
     pub near: Option<NearInput>,
     /// A site slug: keeps what that site shows.
     pub site: Option<String>,

@@ -16,9 +16,11 @@ const CURSOR_KIND: &str = "svc";
 #[derive(InputObject, Default)]
 #[graphql(name = "ServiceFilter")]
 pub struct ServiceFilterInput {
+    /// Keeps services of this kind.
     pub kind: Option<ServiceKind>,
     /// Keeps services open at this instant.
     pub open_at: Option<DateTime<Utc>>,
+    /// Keeps services whose place lies within the radius.
     pub near: Option<NearInput>,
     /// A site slug: keeps what that site shows.
     pub site: Option<String>,

@@ -56,11 +56,17 @@ async fn terms(ctx: &Context<'_>, content_id: Uuid, kind: TermKind) -> Result<Ve
 /// An event status, as schema.org and iCalendar know it.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum EventStatus {
+    /// Takes place as announced.
     Scheduled,
+    /// Moved to a new date (the dates shown are the new ones).
     Rescheduled,
+    /// Put off to a date not known yet.
     Postponed,
+    /// Will not take place.
     Cancelled,
+    /// Takes place online instead of in person.
     MovedOnline,
+    /// Takes place, but no seats are left.
     Full,
 }
 
@@ -93,17 +99,24 @@ impl From<EventStatus> for ev::EventStatus {
 /// Whether people attend in person, online, or either.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum AttendanceMode {
+    /// In person.
     Offline,
+    /// Online only.
     Online,
+    /// In person and online.
     Mixed,
 }
 
 /// A disability an event is accessible for.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum AccessibilityFlag {
+    /// Accessible in a wheelchair.
     Wheelchair,
+    /// Adapted for deaf and hard-of-hearing people.
     Hearing,
+    /// Adapted for blind and partially sighted people.
     Visual,
+    /// Adapted for people with mental or cognitive disabilities.
     Mental,
 }
 
@@ -132,9 +145,13 @@ impl From<ServiceKind> for ps::ServiceKind {
 #[derive(SimpleObject)]
 #[graphql(name = "Accessibility")]
 pub struct AccessibilityNode {
+    /// Accessible in a wheelchair.
     pub wheelchair: bool,
+    /// Adapted for deaf and hard-of-hearing people.
     pub hearing: bool,
+    /// Adapted for blind and partially sighted people.
     pub visual: bool,
+    /// Adapted for people with mental or cognitive disabilities.
     pub mental: bool,
 }
 
@@ -142,14 +159,18 @@ pub struct AccessibilityNode {
 #[derive(SimpleObject)]
 #[graphql(name = "AgeRange")]
 pub struct AgeRangeNode {
+    /// Youngest age, in years (null: no minimum).
     pub min: Option<i32>,
+    /// Oldest age, in years (null: no maximum).
     pub max: Option<i32>,
 }
 
 /// An image and its alternative text.
 #[derive(SimpleObject)]
 pub struct Image {
+    /// Where the image is served.
     pub url: String,
+    /// Text read to those who cannot see the image.
     pub alt: Option<String>,
 }
 
@@ -168,24 +189,31 @@ pub struct PlaceNode(pub Place);
 
 #[Object(name = "Place")]
 impl PlaceNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Street and number.
     async fn street_address(&self) -> Option<&str> {
         self.0.street_address.as_deref()
     }
+    /// Five-digit French postal code.
     async fn postal_code(&self) -> Option<&str> {
         self.0.postal_code.as_deref()
     }
+    /// Town or city.
     async fn city(&self) -> &str {
         &self.0.city
     }
+    /// WGS84 latitude in degrees.
     async fn latitude(&self) -> Option<f64> {
         self.0.latitude
     }
+    /// WGS84 longitude in degrees.
     async fn longitude(&self) -> Option<f64> {
         self.0.longitude
     }
@@ -196,12 +224,15 @@ pub struct DepartmentNode(pub Department);
 
 #[Object(name = "Department")]
 impl DepartmentNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -223,12 +254,15 @@ pub struct TermNode(pub Term);
 
 #[Object(name = "Term")]
 impl TermNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -237,7 +271,9 @@ impl TermNode {
 /// Who organizes an event.
 #[derive(Union)]
 pub enum OrganizerNode {
+    /// An association of the directory.
     Association(Box<AssociationNode>),
+    /// A city department.
     Department(DepartmentNode),
 }
 
@@ -246,15 +282,19 @@ pub struct EventNode(pub Event);
 
 #[Object(name = "Event")]
 impl EventNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Headline.
     async fn title(&self) -> &str {
         &self.0.fields.title
     }
+    /// One or two sentences for lists and cards.
     async fn summary(&self) -> Option<&str> {
         self.0.fields.summary.as_deref()
     }
@@ -278,6 +318,7 @@ impl EventNode {
     async fn time_zone(&self) -> &str {
         &self.0.fields.time_zone
     }
+    /// Whether the event lasts whole days (then times are local midnights).
     async fn all_day(&self) -> bool {
         self.0.fields.all_day
     }
@@ -288,9 +329,11 @@ impl EventNode {
             exception_dates: r.exception_dates.clone(),
         })
     }
+    /// The event's own status (cancelled, postponed…); cancelled events stay listed.
     async fn status(&self) -> EventStatus {
         self.0.fields.event_status.into()
     }
+    /// In person, online, or both.
     async fn attendance_mode(&self) -> AttendanceMode {
         match self.0.fields.attendance_mode {
             ev::AttendanceMode::Offline => AttendanceMode::Offline,
@@ -298,9 +341,11 @@ impl EventNode {
             ev::AttendanceMode::Mixed => AttendanceMode::Mixed,
         }
     }
+    /// Where to attend online.
     async fn online_url(&self) -> Option<&str> {
         self.0.fields.online_url.as_deref()
     }
+    /// Whether attendance is free of charge.
     async fn free(&self) -> bool {
         self.0.fields.free
     }
@@ -308,9 +353,11 @@ impl EventNode {
     async fn price(&self) -> Option<&str> {
         self.0.fields.price.as_deref()
     }
+    /// Where to register or book.
     async fn registration_url(&self) -> Option<&str> {
         self.0.fields.registration_url.as_deref()
     }
+    /// Ages the event is meant for.
     async fn age_range(&self) -> AgeRangeNode {
         let r = self.0.fields.age_range;
         AgeRangeNode {
@@ -318,6 +365,7 @@ impl EventNode {
             max: r.max.map(i32::from),
         }
     }
+    /// Disabilities the event is accessible for.
     async fn accessibility(&self) -> AccessibilityNode {
         let a = self.0.fields.accessibility;
         AccessibilityNode {
@@ -327,18 +375,22 @@ impl EventNode {
             mental: a.mental,
         }
     }
+    /// Illustration and its alternative text.
     async fn image(&self) -> Option<Image> {
         self.0.fields.image_url.as_ref().map(|url| Image {
             url: url.clone(),
             alt: self.0.fields.image_alt.clone(),
         })
     }
+    /// Contact email address.
     async fn contact_email(&self) -> Option<&str> {
         self.0.fields.contact_email.as_deref()
     }
+    /// Contact phone number (E.164).
     async fn contact_phone(&self) -> Option<&str> {
         self.0.fields.contact_phone.as_deref()
     }
+    /// Where it takes place.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
         place(ctx, self.0.fields.place_id).await
     }
@@ -346,6 +398,7 @@ impl EventNode {
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
         department(ctx, self.0.fields.department_id).await
     }
+    /// Who organizes it: an association of the directory or a department.
     async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<OrganizerNode>> {
         match self.0.fields.organizer {
             Some(Organizer::Association(id)) => Ok(loaders(ctx)
@@ -360,9 +413,11 @@ impl EventNode {
             None => Ok(None),
         }
     }
+    /// Categories, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Category).await
     }
+    /// Free tags, by name.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Tag).await
     }
@@ -406,12 +461,15 @@ pub struct OccurrenceNode {
 
 #[Object(name = "Occurrence")]
 impl OccurrenceNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.occurrence.id.to_string())
     }
+    /// Start instant (UTC).
     async fn starts_at(&self) -> DateTime<Utc> {
         self.occurrence.starts_at
     }
+    /// End instant (UTC).
     async fn ends_at(&self) -> DateTime<Utc> {
         self.occurrence.ends_at
     }
@@ -435,12 +493,15 @@ pub struct AssociationNode(pub Association);
 
 #[Object(name = "Association")]
 impl AssociationNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.fields.name
     }
@@ -452,30 +513,39 @@ impl AssociationNode {
     async fn siret(&self) -> Option<&str> {
         self.0.fields.siret.as_deref()
     }
+    /// What the association does.
     async fn purpose(&self) -> Option<&str> {
         self.0.fields.purpose.as_deref()
     }
+    /// Contact email address.
     async fn email(&self) -> Option<&str> {
         self.0.fields.email.as_deref()
     }
+    /// Contact phone number (E.164).
     async fn phone(&self) -> Option<&str> {
         self.0.fields.phone.as_deref()
     }
+    /// Website.
     async fn website(&self) -> Option<&str> {
         self.0.fields.website.as_deref()
     }
+    /// Social network pages.
     async fn social_links(&self) -> &[String] {
         &self.0.fields.social_links
     }
+    /// Logo image URL.
     async fn logo_url(&self) -> Option<&str> {
         self.0.fields.logo_url.as_deref()
     }
+    /// Where it takes place.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
         place(ctx, self.0.fields.place_id).await
     }
+    /// The department that owns it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
         department(ctx, self.0.fields.department_id).await
     }
+    /// Categories, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Category).await
     }
@@ -486,15 +556,19 @@ pub struct NewsArticleNode(pub NewsArticle);
 
 #[Object(name = "NewsArticle")]
 impl NewsArticleNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Headline.
     async fn title(&self) -> &str {
         &self.0.fields.title
     }
+    /// One or two sentences for lists and cards.
     async fn summary(&self) -> Option<&str> {
         self.0.fields.summary.as_deref()
     }
@@ -506,6 +580,7 @@ impl NewsArticleNode {
     async fn body_html(&self) -> &str {
         &self.0.fields.body_html
     }
+    /// Illustration and its alternative text.
     async fn image(&self) -> Option<Image> {
         self.0.fields.image_url.as_ref().map(|url| Image {
             url: url.clone(),
@@ -516,15 +591,19 @@ impl NewsArticleNode {
     async fn featured(&self) -> bool {
         self.0.fields.featured
     }
+    /// When it was published.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.publication.published_at
     }
+    /// The department that owns it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
         department(ctx, self.0.fields.department_id).await
     }
+    /// Categories, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Category).await
     }
+    /// Free tags, by name.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Tag).await
     }
@@ -553,12 +632,15 @@ impl PublicServiceNode {
 
 #[Object(name = "PublicService")]
 impl PublicServiceNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Office, facility or online procedure.
     async fn kind(&self) -> ServiceKind {
         match self.0.fields.kind {
             ps::ServiceKind::Office => ServiceKind::Office,
@@ -566,6 +648,7 @@ impl PublicServiceNode {
             ps::ServiceKind::OnlineProcedure => ServiceKind::OnlineProcedure,
         }
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.fields.name
     }
@@ -595,9 +678,11 @@ impl PublicServiceNode {
         self.hours()
             .and_then(|h| h.next_change(Utc::now(), self.tz()))
     }
+    /// Contact phone number (E.164).
     async fn phone(&self) -> Option<&str> {
         self.0.fields.phone.as_deref()
     }
+    /// Contact email address.
     async fn email(&self) -> Option<&str> {
         self.0.fields.email.as_deref()
     }
@@ -605,12 +690,15 @@ impl PublicServiceNode {
     async fn procedure_url(&self) -> Option<&str> {
         self.0.fields.procedure_url.as_deref()
     }
+    /// Where it takes place.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
         place(ctx, self.0.fields.place_id).await
     }
+    /// The department that owns it.
     async fn department(&self, ctx: &Context<'_>) -> Result<Option<DepartmentNode>> {
         department(ctx, self.0.fields.department_id).await
     }
+    /// Categories, by name.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<TermNode>> {
         terms(ctx, self.0.id, TermKind::Category).await
     }
@@ -621,15 +709,19 @@ pub struct SiteNode(pub Site);
 
 #[Object(name = "Site")]
 impl SiteNode {
+    /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Where the site is served.
     async fn base_url(&self) -> &str {
         &self.0.base_url
     }
