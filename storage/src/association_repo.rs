@@ -1,13 +1,12 @@
 //! The associations directory: name-ordered pages, lookups, batch inserts.
 
 use crate::entity::association;
-use crate::event_repo::{
-    insert_site_links, insert_term_links, publication_of, set_publication, site_links,
-};
-use crate::filter::{ContentColumns, has_any_term, place_near, visible};
+use crate::event_repo::{publication_of, set_publication};
+use crate::filter::{ContentColumns, after_position, has_any_term, place_near, visible};
+use crate::write::{CONTENT_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use silo_domain::DomainError;
@@ -49,15 +48,13 @@ impl Store {
             cond = cond.add(place_near(association::Column::PlaceId, near));
         }
         if let Some((name, id)) = after {
-            cond = cond.add(
-                Condition::any()
-                    .add(association::Column::NameFolded.gt(name.as_str()))
-                    .add(
-                        Condition::all()
-                            .add(association::Column::NameFolded.eq(name.as_str()))
-                            .add(association::Column::Id.gt(*id)),
-                    ),
-            );
+            cond = cond.add(after_position(
+                association::Column::NameFolded,
+                association::Column::Id,
+                name.as_str(),
+                *id,
+                false,
+            ));
         }
         let rows = association::Entity::find()
             .filter(cond)
@@ -95,28 +92,13 @@ impl Store {
     }
 
     pub async fn insert_associations(&self, items: &[Association]) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
+        let mut links = Links::default();
+        for a in items {
+            links.add(a.id, &a.fields.category_ids, &a.fields.sites);
         }
         let txn = self.db.begin().await.map_err(internal)?;
-        for chunk in items.chunks(500) {
-            association::Entity::insert_many(chunk.iter().map(to_active))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-        }
-        insert_term_links(
-            &txn,
-            items
-                .iter()
-                .flat_map(|a| a.fields.category_ids.iter().map(move |t| (a.id, *t))),
-        )
-        .await?;
-        insert_site_links(
-            &txn,
-            items.iter().flat_map(|a| site_links(a.id, &a.fields.sites)),
-        )
-        .await?;
+        insert_rows(&txn, items.iter().map(to_active), CONTENT_BATCH).await?;
+        links.insert(&txn).await?;
         txn.commit().await.map_err(internal)
     }
 }

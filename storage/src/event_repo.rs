@@ -1,14 +1,15 @@
 //! Events and their occurrences: the agenda's reads, batch inserts, and materialization of
 //! recurring events over the rolling horizon.
 
-use crate::entity::{content_site, content_term, event, occurrence};
-use crate::filter::{ContentColumns, has_any_term, place_near, visible};
+use crate::entity::{event, occurrence};
+use crate::filter::{ContentColumns, after_position, has_any_term, place_near, visible};
+use crate::write::{CONTENT_BATCH, LINK_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use silo_domain::DomainError;
 use silo_domain::content::{ContentStatus, Publication, SiteTargets};
@@ -34,10 +35,6 @@ const COLUMNS: ContentColumns<event::Column> = ContentColumns {
     status: event::Column::Status,
 };
 
-/// Rows per multi-row INSERT: stays under SQLite's and PostgreSQL's bind-parameter limits.
-const EVENT_BATCH: usize = 400;
-const OCCURRENCE_BATCH: usize = 4_000;
-
 impl Store {
     /// A page of occurrences of visible events inside the filter's window, in
     /// (start, id) order, after `after`.
@@ -54,15 +51,13 @@ impl Store {
             .add(occurrence::Column::StartsAt.gte(from))
             .add(occurrence::Column::StartsAt.lt(to));
         if let Some(key) = after {
-            cond = cond.add(
-                Condition::any()
-                    .add(occurrence::Column::StartsAt.gt(key.starts_at))
-                    .add(
-                        Condition::all()
-                            .add(occurrence::Column::StartsAt.eq(key.starts_at))
-                            .add(occurrence::Column::Id.gt(key.id)),
-                    ),
-            );
+            cond = cond.add(after_position(
+                occurrence::Column::StartsAt,
+                occurrence::Column::Id,
+                key.starts_at,
+                key.id,
+                false,
+            ));
         }
         cond = cond.add(event_conditions(filter));
         let rows = occurrence::Entity::find()
@@ -129,30 +124,26 @@ impl Store {
         events: &[Event],
         horizon_end: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        let txn = self.db.begin().await.map_err(internal)?;
-        for chunk in events.chunks(EVENT_BATCH) {
-            event::Entity::insert_many(chunk.iter().map(|e| to_active(e, horizon_end)))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
+        let mut links = Links::default();
+        for e in events {
+            links.add(
+                e.id,
+                e.fields.category_ids.iter().chain(&e.fields.tag_ids),
+                &e.fields.sites,
+            );
         }
-        let links = events.iter().flat_map(|e| {
-            e.fields
-                .category_ids
-                .iter()
-                .chain(&e.fields.tag_ids)
-                .map(move |t| (e.id, *t))
-        });
-        insert_term_links(&txn, links).await?;
-        let sites = events
+        let occurrences = events
             .iter()
-            .flat_map(|e| site_links(e.id, &e.fields.sites));
-        insert_site_links(&txn, sites).await?;
-        let spans: Vec<occurrence::ActiveModel> = events
-            .iter()
-            .flat_map(|e| occurrence_rows(e.id, &e.fields, None, horizon_end))
-            .collect();
-        insert_occurrences(&txn, spans).await?;
+            .flat_map(|e| occurrence_rows(e.id, &e.fields, None, horizon_end));
+        let txn = self.db.begin().await.map_err(internal)?;
+        insert_rows(
+            &txn,
+            events.iter().map(|e| to_active(e, horizon_end)),
+            CONTENT_BATCH,
+        )
+        .await?;
+        links.insert(&txn).await?;
+        insert_rows(&txn, occurrences, LINK_BATCH).await?;
         txn.commit().await.map_err(internal)
     }
 
@@ -187,8 +178,8 @@ impl Store {
                 .await
                 .map_err(internal)?;
             if claimed.rows_affected == 1 {
-                insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, since, horizon_end))
-                    .await?;
+                let rows = occurrence_rows(ev.id, &ev.fields, since, horizon_end);
+                insert_rows(&txn, rows, LINK_BATCH).await?;
                 extended += 1;
             }
             txn.commit().await.map_err(internal)?;
@@ -216,7 +207,12 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(internal)?;
-        insert_occurrences(&txn, occurrence_rows(ev.id, &ev.fields, None, horizon_end)).await?;
+        insert_rows(
+            &txn,
+            occurrence_rows(ev.id, &ev.fields, None, horizon_end),
+            LINK_BATCH,
+        )
+        .await?;
         event::Entity::update_many()
             .col_expr(
                 event::Column::MaterializedUntil,
@@ -285,65 +281,6 @@ fn event_conditions(filter: &EventFilter) -> Condition {
             cond.add(event::Column::EventStatus.is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
     cond
-}
-
-pub(crate) async fn insert_term_links(
-    txn: &impl ConnectionTrait,
-    links: impl Iterator<Item = (Uuid, Uuid)>,
-) -> Result<(), DomainError> {
-    let rows: Vec<content_term::ActiveModel> = links
-        .map(|(content_id, term_id)| content_term::ActiveModel {
-            content_id: Set(content_id),
-            term_id: Set(term_id),
-        })
-        .collect();
-    for chunk in rows.chunks(OCCURRENCE_BATCH) {
-        content_term::Entity::insert_many(chunk.to_vec())
-            .exec(txn)
-            .await
-            .map_err(internal)?;
-    }
-    Ok(())
-}
-
-pub(crate) async fn insert_site_links(
-    txn: &impl ConnectionTrait,
-    links: impl Iterator<Item = (Uuid, Uuid)>,
-) -> Result<(), DomainError> {
-    let rows: Vec<content_site::ActiveModel> = links
-        .map(|(content_id, site_id)| content_site::ActiveModel {
-            content_id: Set(content_id),
-            site_id: Set(site_id),
-        })
-        .collect();
-    for chunk in rows.chunks(OCCURRENCE_BATCH) {
-        content_site::Entity::insert_many(chunk.to_vec())
-            .exec(txn)
-            .await
-            .map_err(internal)?;
-    }
-    Ok(())
-}
-
-/// (content, site) rows for an item that targets only some sites.
-pub(crate) fn site_links(content_id: Uuid, targets: &SiteTargets) -> Vec<(Uuid, Uuid)> {
-    match targets {
-        SiteTargets::All => Vec::new(),
-        SiteTargets::Only(ids) => ids.iter().map(|s| (content_id, *s)).collect(),
-    }
-}
-
-async fn insert_occurrences(
-    txn: &impl ConnectionTrait,
-    rows: Vec<occurrence::ActiveModel>,
-) -> Result<(), DomainError> {
-    for chunk in rows.chunks(OCCURRENCE_BATCH) {
-        occurrence::Entity::insert_many(chunk.to_vec())
-            .exec(txn)
-            .await
-            .map_err(internal)?;
-    }
-    Ok(())
 }
 
 /// Occurrence rows of an event starting after `since` (exclusive) up to `horizon_end`.

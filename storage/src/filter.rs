@@ -110,3 +110,23 @@ pub(crate) fn visible<C: ColumnTrait>(
         None => cond,
     }
 }
+
+/// Rows past the cursor position `(value, last_id)` in `(sort, id)` order: ascending, or
+/// descending when `descending` (keyset paging, stable under inserts).
+pub(crate) fn after_position<C: ColumnTrait>(
+    sort: C,
+    id: C,
+    value: impl Into<sea_orm::Value>,
+    last_id: Uuid,
+    descending: bool,
+) -> Condition {
+    let value = value.into();
+    let (past_sort, past_id) = if descending {
+        (sort.lt(value.clone()), id.lt(last_id))
+    } else {
+        (sort.gt(value.clone()), id.gt(last_id))
+    };
+    Condition::any()
+        .add(past_sort)
+        .add(Condition::all().add(sort.eq(value)).add(past_id))
+}

@@ -12,6 +12,7 @@ mod event_repo;
 mod filter;
 mod news_repo;
 mod service_repo;
+mod write;
 
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;

@@ -1,14 +1,13 @@
 //! News articles: newest first, lookups, batch inserts.
 
 use crate::entity::news_article;
-use crate::event_repo::{
-    insert_site_links, insert_term_links, publication_of, set_publication, site_links,
-};
-use crate::filter::{ContentColumns, has_any_term, visible};
+use crate::event_repo::{publication_of, set_publication};
+use crate::filter::{ContentColumns, after_position, has_any_term, visible};
+use crate::write::{CONTENT_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use silo_domain::DomainError;
@@ -50,15 +49,13 @@ impl Store {
             cond = cond.add(news_article::Column::Featured.eq(featured));
         }
         if let Some((at, id)) = after {
-            cond = cond.add(
-                Condition::any()
-                    .add(news_article::Column::PublishedAt.lt(at))
-                    .add(
-                        Condition::all()
-                            .add(news_article::Column::PublishedAt.eq(at))
-                            .add(news_article::Column::Id.lt(id)),
-                    ),
-            );
+            cond = cond.add(after_position(
+                news_article::Column::PublishedAt,
+                news_article::Column::Id,
+                at,
+                id,
+                true,
+            ));
         }
         let rows = news_article::Entity::find()
             .filter(cond)
@@ -86,32 +83,17 @@ impl Store {
     }
 
     pub async fn insert_news(&self, items: &[NewsArticle]) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
+        let mut links = Links::default();
+        for n in items {
+            links.add(
+                n.id,
+                n.fields.category_ids.iter().chain(&n.fields.tag_ids),
+                &n.fields.sites,
+            );
         }
         let txn = self.db.begin().await.map_err(internal)?;
-        for chunk in items.chunks(500) {
-            news_article::Entity::insert_many(chunk.iter().map(to_active))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-        }
-        insert_term_links(
-            &txn,
-            items.iter().flat_map(|n| {
-                n.fields
-                    .category_ids
-                    .iter()
-                    .chain(&n.fields.tag_ids)
-                    .map(move |t| (n.id, *t))
-            }),
-        )
-        .await?;
-        insert_site_links(
-            &txn,
-            items.iter().flat_map(|n| site_links(n.id, &n.fields.sites)),
-        )
-        .await?;
+        insert_rows(&txn, items.iter().map(to_active), CONTENT_BATCH).await?;
+        links.insert(&txn).await?;
         txn.commit().await.map_err(internal)
     }
 }

@@ -1,13 +1,12 @@
 //! Public services: name-ordered pages, "open at" filtering, lookups, batch inserts.
 
 use crate::entity::public_service;
-use crate::event_repo::{
-    insert_site_links, insert_term_links, publication_of, set_publication, site_links,
-};
-use crate::filter::{ContentColumns, place_near, visible};
+use crate::event_repo::{publication_of, set_publication};
+use crate::filter::{ContentColumns, after_position, place_near, visible};
+use crate::write::{CONTENT_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use silo_domain::DomainError;
@@ -47,15 +46,13 @@ impl Store {
             cond = cond.add(place_near(public_service::Column::PlaceId, near));
         }
         if let Some((name, id)) = after {
-            cond = cond.add(
-                Condition::any()
-                    .add(public_service::Column::Name.gt(name.as_str()))
-                    .add(
-                        Condition::all()
-                            .add(public_service::Column::Name.eq(name.as_str()))
-                            .add(public_service::Column::Id.gt(*id)),
-                    ),
-            );
+            cond = cond.add(after_position(
+                public_service::Column::Name,
+                public_service::Column::Id,
+                name.as_str(),
+                *id,
+                false,
+            ));
         }
         if filter.open_at.is_some() {
             cond = cond.add(public_service::Column::OpeningHours.is_not_null());
@@ -99,28 +96,13 @@ impl Store {
     }
 
     pub async fn insert_services(&self, items: &[PublicService]) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
+        let mut links = Links::default();
+        for item in items {
+            links.add(item.id, &item.fields.category_ids, &item.fields.sites);
         }
         let txn = self.db.begin().await.map_err(internal)?;
-        for chunk in items.chunks(500) {
-            public_service::Entity::insert_many(chunk.iter().map(to_active))
-                .exec(&txn)
-                .await
-                .map_err(internal)?;
-        }
-        insert_term_links(
-            &txn,
-            items
-                .iter()
-                .flat_map(|s| s.fields.category_ids.iter().map(move |t| (s.id, *t))),
-        )
-        .await?;
-        insert_site_links(
-            &txn,
-            items.iter().flat_map(|s| site_links(s.id, &s.fields.sites)),
-        )
-        .await?;
+        insert_rows(&txn, items.iter().map(to_active), CONTENT_BATCH).await?;
+        links.insert(&txn).await?;
         txn.commit().await.map_err(internal)
     }
 }
