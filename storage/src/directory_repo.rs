@@ -1,6 +1,7 @@
 //! The reference data every content kind points to: departments, places, taxonomy, sites.
 
 use crate::entity::{content_term, department, place, site, term};
+use crate::write::{CONTENT_BATCH, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -36,23 +37,21 @@ impl Store {
         items: &[Department],
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        department::Entity::insert_many(items.iter().map(|d| department::ActiveModel {
-            id: Set(d.id),
-            parent_id: Set(d.parent_id),
-            slug: Set(d.slug.clone()),
-            name: Set(d.name.clone()),
-            review_policy: Set(d.review_policy.as_str().to_owned()),
-            time_zone: Set(d.time_zone.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }))
-        .exec(&self.db)
+        insert_rows(
+            &self.db,
+            items.iter().map(|d| department::ActiveModel {
+                id: Set(d.id),
+                parent_id: Set(d.parent_id),
+                slug: Set(d.slug.clone()),
+                name: Set(d.name.clone()),
+                review_policy: Set(d.review_policy.as_str().to_owned()),
+                time_zone: Set(d.time_zone.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
+            CONTENT_BATCH,
+        )
         .await
-        .map_err(internal)?;
-        Ok(())
     }
 
     pub async fn places_by_ids(&self, ids: &[Uuid]) -> Result<Vec<Place>, DomainError> {
@@ -69,24 +68,22 @@ impl Store {
         items: &[Place],
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        place::Entity::insert_many(items.iter().map(|p| place::ActiveModel {
-            id: Set(p.id),
-            name: Set(p.name.clone()),
-            street_address: Set(p.street_address.clone()),
-            postal_code: Set(p.postal_code.clone()),
-            city: Set(p.city.clone()),
-            latitude: Set(p.latitude),
-            longitude: Set(p.longitude),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }))
-        .exec(&self.db)
+        insert_rows(
+            &self.db,
+            items.iter().map(|p| place::ActiveModel {
+                id: Set(p.id),
+                name: Set(p.name.clone()),
+                street_address: Set(p.street_address.clone()),
+                postal_code: Set(p.postal_code.clone()),
+                city: Set(p.city.clone()),
+                latitude: Set(p.latitude),
+                longitude: Set(p.longitude),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
+            CONTENT_BATCH,
+        )
         .await
-        .map_err(internal)?;
-        Ok(())
     }
 
     /// Every term of a kind, by name.
@@ -147,19 +144,17 @@ impl Store {
     }
 
     pub async fn insert_terms(&self, items: &[Term]) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        term::Entity::insert_many(items.iter().map(|t| term::ActiveModel {
-            id: Set(t.id),
-            kind: Set(t.kind.as_str().to_owned()),
-            slug: Set(t.slug.clone()),
-            name: Set(t.name.clone()),
-        }))
-        .exec(&self.db)
+        insert_rows(
+            &self.db,
+            items.iter().map(|t| term::ActiveModel {
+                id: Set(t.id),
+                kind: Set(t.kind.as_str().to_owned()),
+                slug: Set(t.slug.clone()),
+                name: Set(t.name.clone()),
+            }),
+            CONTENT_BATCH,
+        )
         .await
-        .map_err(internal)?;
-        Ok(())
     }
 
     pub async fn sites(&self) -> Result<Vec<Site>, DomainError> {
@@ -185,22 +180,20 @@ impl Store {
         items: &[Site],
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        site::Entity::insert_many(items.iter().map(|s| site::ActiveModel {
-            id: Set(s.id),
-            slug: Set(s.slug.clone()),
-            name: Set(s.name.clone()),
-            base_url: Set(s.base_url.clone()),
-            channel: Set(serde_json::to_value(&s.channel).expect("channel serializes")),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }))
-        .exec(&self.db)
+        insert_rows(
+            &self.db,
+            items.iter().map(|s| site::ActiveModel {
+                id: Set(s.id),
+                slug: Set(s.slug.clone()),
+                name: Set(s.name.clone()),
+                base_url: Set(s.base_url.clone()),
+                channel: Set(serde_json::to_value(&s.channel).expect("channel serializes")),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
+            CONTENT_BATCH,
+        )
         .await
-        .map_err(internal)?;
-        Ok(())
     }
 
     /// Whether the hub holds no department yet (a fresh database).
