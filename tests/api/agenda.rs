@@ -355,7 +355,7 @@ both_backends!(
         title place { name } department { name } categories { name } tags { name }
         organizer { ... on Association { name place { name } } ... on Department { name } } } } } } }"#;
         let mut costs = Vec::new();
-        for first in [5, 20, 60] {
+        for first in [5, 20, 60, 100] {
             app.query(q, json!({ "filter": window(), "first": first }))
                 .await; // warm the pool
             let before = app.store.statement_count();

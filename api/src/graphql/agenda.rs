@@ -3,6 +3,7 @@
 use super::RequestContext;
 use super::cursor;
 use super::error::{bad_input, gql};
+use super::loader::{Loaders, Prefetch};
 use super::types::{AccessibilityFlag, EventNode, EventStatus, OccurrenceNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -206,6 +207,9 @@ impl AgendaQuery {
             .occurrences_page(&filter, scope.as_ref(), Utc::now(), after, limit + 1)
             .await
             .map_err(gql)?;
+        let node = ctx.look_ahead().field("edges").field("node").field("event");
+        let related = Prefetch::of(rows.iter().take(limit).map(|(_, e)| e), &node);
+        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
         Ok(cursor::connection(
             rows,
             limit,

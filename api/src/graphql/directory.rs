@@ -3,6 +3,7 @@
 use super::agenda::{NearInput, effective_scope, term_ids};
 use super::cursor;
 use super::error::{bad_input, gql};
+use super::loader::{Loaders, Prefetch};
 use super::types::{AssociationNode, DepartmentNode, SiteNode, TermNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
@@ -63,6 +64,9 @@ impl DirectoryQuery {
             .associations_page(&filter, scope.as_ref(), after.as_ref(), limit + 1)
             .await
             .map_err(gql)?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        let related = Prefetch::of(rows.iter().take(limit), &node);
+        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
         Ok(cursor::connection(
             rows,
             limit,

@@ -3,6 +3,7 @@
 use super::agenda::{department_ids, effective_scope, term_ids};
 use super::cursor;
 use super::error::gql;
+use super::loader::{Loaders, Prefetch};
 use super::types::NewsArticleNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
@@ -62,6 +63,9 @@ impl NewsQuery {
             .news_page(&filter, scope.as_ref(), after, limit + 1)
             .await
             .map_err(gql)?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        let related = Prefetch::of(rows.iter().take(limit), &node);
+        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
         Ok(cursor::connection(
             rows,
             limit,
