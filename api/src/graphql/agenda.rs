@@ -239,7 +239,7 @@ impl AgendaQuery {
             _ => return Err(bad_input("id", "give exactly one of id and slug")),
         };
         match store.event(id, slug.as_deref(), scope).await.map_err(gql)? {
-            Some(event) => Ok(Some(EventNode(event))),
+            Some(event) => Ok(Some(EventNode(Arc::new(event)))),
             None => Err(gql(silo_domain::DomainError::not_found("event"))),
         }
     }

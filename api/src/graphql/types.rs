@@ -278,7 +278,7 @@ pub enum OrganizerNode {
 }
 
 /// An event of the agenda.
-pub struct EventNode(pub Event);
+pub struct EventNode(pub std::sync::Arc<Event>);
 
 #[Object(name = "Event")]
 impl EventNode {
@@ -476,7 +476,7 @@ impl OccurrenceNode {
     /// The event this is an occurrence of.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<EventNode>> {
         if let Some(event) = &self.event {
-            return Ok(Some(EventNode(Event::clone(event))));
+            return Ok(Some(EventNode(event.clone())));
         }
         let store = ctx.data_unchecked::<Store>();
         let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
@@ -484,7 +484,7 @@ impl OccurrenceNode {
             .event(Some(self.occurrence.event_id), None, scope)
             .await
             .map_err(gql)?
-            .map(EventNode))
+            .map(|e| EventNode(std::sync::Arc::new(e))))
     }
 }
 
