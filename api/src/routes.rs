@@ -61,18 +61,15 @@ async fn graphql_get(
     schema: web::Data<ApiSchema>,
     store: web::Data<Store>,
     req: HttpRequest,
-    body: Option<GraphQLRequest>,
+    body: Result<GraphQLRequest, actix_web::Error>,
 ) -> GraphQLAnswer {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
-    match body {
-        Some(body) if !(wants_html && req.query_string().is_empty()) => {
-            graphql(schema, store, req, body).await
-        }
-        _ if wants_html || req.query_string().is_empty() => Either::Right(
+    if req.query_string().is_empty() || (wants_html && body.is_err()) {
+        return Either::Right(
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
                 .body(
@@ -81,10 +78,13 @@ async fn graphql_get(
                         .title("Silo")
                         .finish(),
                 ),
-        ),
-        _ => Either::Right(refused(silo_domain::DomainError::invalid(
+        );
+    }
+    match body {
+        Ok(body) => graphql(schema, store, req, body).await,
+        Err(e) => Either::Right(refused(silo_domain::DomainError::invalid(
             "query",
-            "a GET request needs a `query` parameter",
+            format!("not a GraphQL request (query, variables as JSON, operationName): {e}"),
         ))),
     }
 }
