@@ -18,6 +18,7 @@ pub struct Application {
 impl Application {
     /// Serves an opened (and migrated) store.
     pub async fn with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
+        store.optimize().await?;
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let schema = build_schema(store.clone());

@@ -62,6 +62,29 @@ impl Store {
         &self.db
     }
 
+    /// Refreshes the planner's statistics after a bulk load: with them SQLite reads the
+    /// agenda from the occurrence window index whatever the filters.
+    pub async fn analyze(&self) -> Result<(), DomainError> {
+        use sea_orm::ConnectionTrait;
+        self.db
+            .execute_unprepared("ANALYZE")
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    /// On SQLite, lets the engine refresh statistics it finds stale (cheap; run at start).
+    pub async fn optimize(&self) -> Result<(), DomainError> {
+        use sea_orm::ConnectionTrait;
+        if self.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            self.db
+                .execute_unprepared("PRAGMA optimize=0x10002")
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), DomainError> {
         self.db.ping().await.map_err(internal)

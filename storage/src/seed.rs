@@ -38,5 +38,5 @@ pub async fn seed_demo(
         done += batch.len();
         progress(done);
     }
-    Ok(())
+    store.analyze().await
 }

@@ -214,13 +214,8 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
-        m.create_index(index(
-            "events",
-            "idx_events_status",
-            &["status", "starts_at"],
-            false,
-        ))
-        .await?;
+        // No index on `status`: nearly every event is published, and such an index lures
+        // the planner away from the occurrence window index.
         m.create_table(
             Table::create()
                 .table("occurrences")
