@@ -6,7 +6,7 @@ use crate::filter::{ContentColumns, after_position, has_any_term, place_near, vi
 use crate::write::{CONTENT_BATCH, LINK_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -47,9 +47,24 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(Occurrence, Event)>, DomainError> {
         let (from, to) = filter.window(now)?;
-        let mut cond = visible(&COLUMNS, scope)
+        // Every event criterion sits in a correlated EXISTS, so the query walks the
+        // occurrence window index in agenda order and stops at the page's end. (A criterion
+        // on the joined events row would let SQLite turn the join around: scan the
+        // events, then sort every occurrence of the window.)
+        let event_matches = Query::select()
+            .expr(Expr::val(1))
+            .from(event::Entity)
+            .and_where(
+                event::Column::Id
+                    .into_expr()
+                    .equals((occurrence::Entity, occurrence::Column::EventId)),
+            )
+            .cond_where(visible(&COLUMNS, scope).add(event_conditions(filter)))
+            .to_owned();
+        let mut cond = Condition::all()
             .add(occurrence::Column::StartsAt.gte(from))
-            .add(occurrence::Column::StartsAt.lt(to));
+            .add(occurrence::Column::StartsAt.lt(to))
+            .add(Expr::exists(event_matches));
         if let Some(key) = after {
             cond = cond.add(after_position(
                 occurrence::Column::StartsAt,
@@ -59,7 +74,6 @@ impl Store {
                 false,
             ));
         }
-        cond = cond.add(event_conditions(filter));
         let rows = occurrence::Entity::find()
             .find_also_related(event::Entity)
             .filter(cond)
