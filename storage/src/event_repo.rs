@@ -6,10 +6,10 @@ use crate::filter::{ContentColumns, after_position, has_any_term, place_near, vi
 use crate::write::{CONTENT_BATCH, LINK_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
 };
 use silo_domain::DomainError;
 use silo_domain::content::{ContentStatus, Publication, SiteTargets};
@@ -47,24 +47,16 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(Occurrence, Event)>, DomainError> {
         let (from, to) = filter.window(now)?;
-        // Every event criterion sits in a correlated EXISTS, so the query walks the
-        // occurrence window index in agenda order and stops at the page's end. (A criterion
-        // on the joined events row would let SQLite turn the join around: scan the
-        // events, then sort every occurrence of the window.)
-        let event_matches = Query::select()
-            .expr(Expr::val(1))
-            .from(event::Entity)
-            .and_where(
-                event::Column::Id
-                    .into_expr()
-                    .equals((occurrence::Entity, occurrence::Column::EventId)),
-            )
-            .cond_where(visible(&COLUMNS, scope).add(event_conditions(filter)))
-            .to_owned();
         let mut cond = Condition::all()
             .add(occurrence::Column::StartsAt.gte(from))
             .add(occurrence::Column::StartsAt.lt(to))
-            .add(Expr::exists(event_matches));
+            // sea-query writes CROSS JOIN without its ON: the join condition goes here.
+            .add(
+                Expr::col((occurrence::Entity, occurrence::Column::EventId))
+                    .equals((event::Entity, event::Column::Id)),
+            )
+            .add(visible(&COLUMNS, scope))
+            .add(event_conditions(filter));
         if let Some(key) = after {
             cond = cond.add(after_position(
                 occurrence::Column::StartsAt,
@@ -74,8 +66,18 @@ impl Store {
                 false,
             ));
         }
+        // The agenda must walk the occurrence window index in order and stop at the page's
+        // end. SQLite's planner, seeing criteria on events, would rather scan the events and
+        // sort the whole window; a CROSS JOIN keeps occurrences as its outer loop (its
+        // documented hint). PostgreSQL plans this well from its statistics and has no
+        // CROSS JOIN … ON.
+        let join = match self.db.get_database_backend() {
+            DbBackend::Sqlite => JoinType::CrossJoin,
+            _ => JoinType::InnerJoin,
+        };
         let rows = occurrence::Entity::find()
-            .find_also_related(event::Entity)
+            .select_also(event::Entity)
+            .join(join, occurrence::Relation::Event.def())
             .filter(cond)
             .order_by_asc(occurrence::Column::StartsAt)
             .order_by_asc(occurrence::Column::Id)
