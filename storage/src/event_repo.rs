@@ -6,10 +6,10 @@ use crate::filter::{ContentColumns, after_position, has_any_term, place_near, vi
 use crate::write::{CONTENT_BATCH, LINK_BATCH, Links, insert_rows};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use silo_domain::DomainError;
 use silo_domain::content::{ContentStatus, Publication, SiteTargets};
@@ -47,16 +47,19 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(Occurrence, Event)>, DomainError> {
         let (from, to) = filter.window(now)?;
+        // The agenda must walk the occurrence window index in order and stop at the page's
+        // end. A plain criterion on the joined event would let SQLite make the LEFT JOIN an
+        // inner join, then build a Bloom filter over every event on each query; wrapped in
+        // COALESCE (which SQLite does not read as rejecting a missing row) it is checked row
+        // by row on the event found by primary key.
+        let event_criteria = visible(&COLUMNS, scope).add(event_conditions(filter));
         let mut cond = Condition::all()
             .add(occurrence::Column::StartsAt.gte(from))
             .add(occurrence::Column::StartsAt.lt(to))
-            // sea-query writes CROSS JOIN without its ON: the join condition goes here.
-            .add(
-                Expr::col((occurrence::Entity, occurrence::Column::EventId))
-                    .equals((event::Entity, event::Column::Id)),
-            )
-            .add(visible(&COLUMNS, scope))
-            .add(event_conditions(filter));
+            .add(Expr::from(Func::coalesce([
+                Expr::from(event_criteria),
+                Expr::val(false),
+            ])));
         if let Some(key) = after {
             cond = cond.add(after_position(
                 occurrence::Column::StartsAt,
@@ -66,18 +69,8 @@ impl Store {
                 false,
             ));
         }
-        // The agenda must walk the occurrence window index in order and stop at the page's
-        // end. SQLite's planner, seeing criteria on events, would rather scan the events and
-        // sort the whole window; a CROSS JOIN keeps occurrences as its outer loop (its
-        // documented hint). PostgreSQL plans this well from its statistics and has no
-        // CROSS JOIN … ON.
-        let join = match self.db.get_database_backend() {
-            DbBackend::Sqlite => JoinType::CrossJoin,
-            _ => JoinType::InnerJoin,
-        };
         let rows = occurrence::Entity::find()
-            .select_also(event::Entity)
-            .join(join, occurrence::Relation::Event.def())
+            .find_also_related(event::Entity)
             .filter(cond)
             .order_by_asc(occurrence::Column::StartsAt)
             .order_by_asc(occurrence::Column::Id)
