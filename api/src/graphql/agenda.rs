@@ -1,7 +1,7 @@
 //! The agenda: occurrences in a time window, and single events.
 
 use super::RequestContext;
-use super::cursor;
+use super::cursor::{self, PageRequest};
 use super::error::{bad_input, gql};
 use super::loader::{Loaders, Prefetch};
 use super::types::{AccessibilityFlag, EventNode, EventStatus, OccurrenceNode};
@@ -9,7 +9,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use silo_domain::event::Accessibility;
-use silo_domain::query::{EventFilter, Near, page_size};
+use silo_domain::query::{EventFilter, Near};
 use silo_storage::{OccurrenceKey, Store};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -194,12 +194,11 @@ impl AgendaQuery {
         after: Option<String>,
     ) -> Result<Connection<String, OccurrenceNode>> {
         let store = ctx.data_unchecked::<Store>();
-        let limit = page_size(first, "first").map_err(gql)?;
-        let after = after
-            .as_deref()
-            .map(|c| cursor::decode_instant(CURSOR_KIND, c))
-            .transpose()?
-            .map(|(starts_at, id)| OccurrenceKey { starts_at, id });
+        let page = PageRequest::parse(first, after.as_deref(), |c| {
+            let (starts_at, id) = cursor::decode_instant(CURSOR_KIND, c)?;
+            Ok(OccurrenceKey { starts_at, id })
+        })?;
+        let (limit, after) = (page.limit, page.after);
         let filter = filter.unwrap_or_default();
         let scope = effective_scope(ctx, filter.site.as_deref(), "filter.site").await?;
         let filter = filter.parse(store).await?;

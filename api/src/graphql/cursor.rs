@@ -70,6 +70,48 @@ pub fn connection<T, N: async_graphql::OutputType>(
     page
 }
 
+/// A checked page request: how many items, after which position.
+pub struct PageRequest<K> {
+    pub limit: usize,
+    pub after: Option<K>,
+}
+
+impl<K> PageRequest<K> {
+    /// Checks `first` and decodes `after` with `decode`.
+    pub fn parse(
+        first: Option<i32>,
+        after: Option<&str>,
+        decode: impl Fn(&str) -> Result<K, async_graphql::Error>,
+    ) -> Result<Self, async_graphql::Error> {
+        Ok(Self {
+            limit: silo_domain::query::page_size(first, "first").map_err(super::error::gql)?,
+            after: after.map(decode).transpose()?,
+        })
+    }
+
+    /// Prefetches what the page's items select, then builds the connection.
+    pub async fn respond<T: super::loader::Related, N: async_graphql::OutputType>(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        rows: Vec<T>,
+        cursor: impl Fn(&T) -> String,
+        node: impl Fn(T) -> N,
+    ) -> Result<async_graphql::connection::Connection<String, N>, async_graphql::Error> {
+        let selection = ctx.look_ahead().field("edges").field("node");
+        let related = super::loader::Prefetch::of(rows.iter().take(self.limit), &selection);
+        ctx.data_unchecked::<super::loader::Loaders>()
+            .prefetch(related)
+            .await?;
+        Ok(connection(
+            rows,
+            self.limit,
+            self.after.is_some(),
+            cursor,
+            node,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

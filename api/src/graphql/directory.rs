@@ -1,14 +1,13 @@
 //! The associations directory and the reference lists (departments, taxonomy, sites).
 
 use super::agenda::{NearInput, effective_scope, term_ids};
-use super::cursor;
+use super::cursor::{self, PageRequest};
 use super::error::{bad_input, gql};
-use super::loader::{Loaders, Prefetch};
 use super::types::{AssociationNode, DepartmentNode, SiteNode, TermNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
 use silo_domain::content::TermKind;
-use silo_domain::query::{AssociationFilter, fold_for_search, page_size};
+use silo_domain::query::{AssociationFilter, fold_for_search};
 use silo_storage::Store;
 
 const CURSOR_KIND: &str = "asso";
@@ -42,11 +41,9 @@ impl DirectoryQuery {
         after: Option<String>,
     ) -> Result<Connection<String, AssociationNode>> {
         let store = ctx.data_unchecked::<Store>();
-        let limit = page_size(first, "first").map_err(gql)?;
-        let after = after
-            .as_deref()
-            .map(|c| cursor::decode_name(CURSOR_KIND, c))
-            .transpose()?;
+        let page = PageRequest::parse(first, after.as_deref(), |c| {
+            cursor::decode_name(CURSOR_KIND, c)
+        })?;
         let input = filter.unwrap_or_default();
         let scope = effective_scope(ctx, input.site.as_deref(), "filter.site").await?;
         let filter = AssociationFilter {
@@ -61,19 +58,16 @@ impl DirectoryQuery {
             near: input.near.map(|n| n.parse("filter.near")).transpose()?,
         };
         let rows = store
-            .associations_page(&filter, scope.as_ref(), after.as_ref(), limit + 1)
+            .associations_page(&filter, scope.as_ref(), page.after.as_ref(), page.limit + 1)
             .await
             .map_err(gql)?;
-        let node = ctx.look_ahead().field("edges").field("node");
-        let related = Prefetch::of(rows.iter().take(limit), &node);
-        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
-        Ok(cursor::connection(
+        page.respond(
+            ctx,
             rows,
-            limit,
-            after.is_some(),
             |a| cursor::encode_name(CURSOR_KIND, &fold_for_search(&a.fields.name), a.id),
             AssociationNode,
-        ))
+        )
+        .await
     }
 
     /// A published association by slug.

@@ -1,14 +1,13 @@
 //! The news.
 
 use super::agenda::{department_ids, effective_scope, term_ids};
-use super::cursor;
+use super::cursor::{self, PageRequest};
 use super::error::gql;
-use super::loader::{Loaders, Prefetch};
 use super::types::NewsArticleNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
 use silo_domain::content::TermKind;
-use silo_domain::query::{NewsFilter, page_size};
+use silo_domain::query::NewsFilter;
 use silo_storage::Store;
 
 const CURSOR_KIND: &str = "news";
@@ -42,11 +41,9 @@ impl NewsQuery {
         after: Option<String>,
     ) -> Result<Connection<String, NewsArticleNode>> {
         let store = ctx.data_unchecked::<Store>();
-        let limit = page_size(first, "first").map_err(gql)?;
-        let after = after
-            .as_deref()
-            .map(|c| cursor::decode_instant(CURSOR_KIND, c))
-            .transpose()?;
+        let page = PageRequest::parse(first, after.as_deref(), |c| {
+            cursor::decode_instant(CURSOR_KIND, c)
+        })?;
         let input = filter.unwrap_or_default();
         let scope = effective_scope(ctx, input.site.as_deref(), "filter.site").await?;
         let filter = NewsFilter {
@@ -60,25 +57,24 @@ impl NewsQuery {
             featured: input.featured,
         };
         let rows = store
-            .news_page(&filter, scope.as_ref(), after, limit + 1)
+            .news_page(&filter, scope.as_ref(), page.after, page.limit + 1)
             .await
             .map_err(gql)?;
-        let node = ctx.look_ahead().field("edges").field("node");
-        let related = Prefetch::of(rows.iter().take(limit), &node);
-        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
-        Ok(cursor::connection(
+        page.respond(
+            ctx,
             rows,
-            limit,
-            after.is_some(),
             |n| {
-                let at = n
-                    .publication
-                    .published_at
-                    .unwrap_or(n.publication.created_at);
-                cursor::encode_instant(CURSOR_KIND, at, n.id)
+                cursor::encode_instant(
+                    CURSOR_KIND,
+                    n.publication
+                        .published_at
+                        .unwrap_or(n.publication.created_at),
+                    n.id,
+                )
             },
             NewsArticleNode,
-        ))
+        )
+        .await
     }
 
     /// A published news article by slug.

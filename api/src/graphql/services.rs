@@ -1,14 +1,13 @@
 //! Public services and their opening hours.
 
 use super::agenda::{NearInput, effective_scope};
-use super::cursor;
+use super::cursor::{self, PageRequest};
 use super::error::gql;
-use super::loader::{Loaders, Prefetch};
 use super::types::{PublicServiceNode, ServiceKind};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
-use silo_domain::query::{ServiceFilter, page_size};
+use silo_domain::query::ServiceFilter;
 use silo_storage::Store;
 
 const CURSOR_KIND: &str = "svc";
@@ -42,11 +41,9 @@ impl ServiceQuery {
         after: Option<String>,
     ) -> Result<Connection<String, PublicServiceNode>> {
         let store = ctx.data_unchecked::<Store>();
-        let limit = page_size(first, "first").map_err(gql)?;
-        let after = after
-            .as_deref()
-            .map(|c| cursor::decode_name(CURSOR_KIND, c))
-            .transpose()?;
+        let page = PageRequest::parse(first, after.as_deref(), |c| {
+            cursor::decode_name(CURSOR_KIND, c)
+        })?;
         let input = filter.unwrap_or_default();
         let scope = effective_scope(ctx, input.site.as_deref(), "filter.site").await?;
         let filter = ServiceFilter {
@@ -55,19 +52,16 @@ impl ServiceQuery {
             near: input.near.map(|n| n.parse("filter.near")).transpose()?,
         };
         let rows = store
-            .services_page(&filter, scope.as_ref(), after.as_ref(), limit + 1)
+            .services_page(&filter, scope.as_ref(), page.after.as_ref(), page.limit + 1)
             .await
             .map_err(gql)?;
-        let node = ctx.look_ahead().field("edges").field("node");
-        let related = Prefetch::of(rows.iter().take(limit), &node);
-        ctx.data_unchecked::<Loaders>().prefetch(related).await?;
-        Ok(cursor::connection(
+        page.respond(
+            ctx,
             rows,
-            limit,
-            after.is_some(),
             |s| cursor::encode_name(CURSOR_KIND, &s.fields.name, s.id),
             PublicServiceNode,
-        ))
+        )
+        .await
     }
 
     /// A published public service by slug.
