@@ -22,6 +22,8 @@ pub enum DomainError {
     Unauthenticated,
     #[error("forbidden: missing right `{right}`")]
     Forbidden { right: String },
+    #[error("too many attempts: retry in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
     /// The cause is logged by the surface, never shown to the caller.
     #[error("internal error")]
     Internal(String),
@@ -56,6 +58,7 @@ impl DomainError {
             Self::Conflict(_) => "CONFLICT",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden { .. } => "FORBIDDEN",
+            Self::Throttled { .. } => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -68,6 +71,7 @@ impl DomainError {
             Self::Conflict(_) => 409,
             Self::Unauthenticated => 401,
             Self::Forbidden { .. } => 403,
+            Self::Throttled { .. } => 429,
             Self::Internal(_) => 500,
         }
     }

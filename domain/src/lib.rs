@@ -1,6 +1,7 @@
 //! Silo's domain: the city's content (events, associations, news, public services), its
-//! validation rules, recurrence and opening hours. Pure: no I/O, no database, no HTTP.
+//! validation rules, recurrence and opening hours, and who may change it. Pure: no I/O, no database, no HTTP.
 
+pub mod account;
 pub mod association;
 pub mod content;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod place;
 pub mod public_service;
 pub mod query;
 pub mod recurrence;
+pub mod rights;
 pub mod site;
 
 pub use error::{DomainError, FieldError, Invalid, Violations};
