@@ -153,4 +153,6 @@ pub struct Term {
     pub kind: TermKind,
     pub slug: String,
     pub name: String,
+    /// Optimistic lock: incremented by every save.
+    pub version: i32,
 }

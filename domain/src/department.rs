@@ -41,6 +41,8 @@ pub struct Department {
     pub name: String,
     pub review_policy: ReviewPolicy,
     pub time_zone: String,
+    /// Optimistic lock: incremented by every save.
+    pub version: i32,
 }
 
 /// What a caller sends to create a department.
@@ -74,6 +76,7 @@ impl DepartmentInput {
             name: name.expect("checked"),
             review_policy: self.review_policy,
             time_zone: tz.expect("checked").name().to_owned(),
+            version: 1,
         })
     }
 }

@@ -15,6 +15,8 @@ pub struct Place {
     pub city: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// Optimistic lock: incremented by every save.
+    pub version: i32,
 }
 
 impl Place {
@@ -77,6 +79,7 @@ impl PlaceInput {
             city: city.expect("checked"),
             latitude,
             longitude,
+            version: 1,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Site {
     pub name: String,
     pub base_url: String,
     pub channel: Channel,
+    /// Optimistic lock: incremented by every save.
+    pub version: i32,
 }
 
 /// A channel resolved against the department tree, ready to filter content.

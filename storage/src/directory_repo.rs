@@ -48,6 +48,7 @@ impl Store {
                 time_zone: Set(d.time_zone.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
+                version: Set(d.version),
             }),
             CONTENT_BATCH,
         )
@@ -80,6 +81,7 @@ impl Store {
                 longitude: Set(p.longitude),
                 created_at: Set(now),
                 updated_at: Set(now),
+                version: Set(p.version),
             }),
             CONTENT_BATCH,
         )
@@ -114,13 +116,14 @@ impl Store {
 
     /// The (content id, term) pairs of the given items, in one query.
     pub async fn terms_of(&self, content_ids: &[Uuid]) -> Result<Vec<(Uuid, Term)>, DomainError> {
-        let rows: Vec<(Uuid, Uuid, String, String, String)> = content_term::Entity::find()
+        let rows: Vec<(Uuid, Uuid, String, String, String, i32)> = content_term::Entity::find()
             .select_only()
             .column(content_term::Column::ContentId)
             .column_as(term::Column::Id, "term_id")
             .column(term::Column::Kind)
             .column(term::Column::Slug)
             .column(term::Column::Name)
+            .column(term::Column::Version)
             .inner_join(term::Entity)
             .filter(content_term::Column::ContentId.is_in(content_ids.iter().copied()))
             .order_by_asc(term::Column::Name)
@@ -129,7 +132,7 @@ impl Store {
             .await
             .map_err(internal)?;
         rows.into_iter()
-            .map(|(content_id, id, kind, slug, name)| {
+            .map(|(content_id, id, kind, slug, name, version)| {
                 Ok((
                     content_id,
                     to_term(term::Model {
@@ -137,6 +140,7 @@ impl Store {
                         kind,
                         slug,
                         name,
+                        version,
                     })?,
                 ))
             })
@@ -151,6 +155,7 @@ impl Store {
                 kind: Set(t.kind.as_str().to_owned()),
                 slug: Set(t.slug.clone()),
                 name: Set(t.name.clone()),
+                version: Set(t.version),
             }),
             CONTENT_BATCH,
         )
@@ -188,6 +193,7 @@ impl Store {
                 name: Set(s.name.clone()),
                 base_url: Set(s.base_url.clone()),
                 channel: Set(serde_json::to_value(&s.channel).expect("channel serializes")),
+                version: Set(s.version),
                 created_at: Set(now),
                 updated_at: Set(now),
             }),
@@ -217,6 +223,7 @@ fn to_department(m: department::Model) -> Result<Department, DomainError> {
         slug: m.slug,
         name: m.name,
         time_zone: m.time_zone,
+        version: m.version,
     })
 }
 
@@ -229,6 +236,7 @@ fn to_place(m: place::Model) -> Place {
         city: m.city,
         latitude: m.latitude,
         longitude: m.longitude,
+        version: m.version,
     }
 }
 
@@ -243,6 +251,7 @@ fn to_term(m: term::Model) -> Result<Term, DomainError> {
         kind,
         slug: m.slug,
         name: m.name,
+        version: m.version,
     })
 }
 
@@ -255,5 +264,6 @@ fn to_site(m: site::Model) -> Result<Site, DomainError> {
         name: m.name,
         base_url: m.base_url,
         channel,
+        version: m.version,
     })
 }

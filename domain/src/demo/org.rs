@@ -145,6 +145,7 @@ fn terms(kind: TermKind, list: &[(&str, &str)], now: DateTime<Utc>) -> Vec<Term>
                 .expect("demo term slug is valid")
                 .into_string(),
             name: name.to_owned(),
+            version: 1,
         })
         .collect()
 }
@@ -205,6 +206,7 @@ pub(super) fn sites(
                 .as_str()
                 .to_owned(),
             channel,
+            version: 1,
         })
         .collect()
 }

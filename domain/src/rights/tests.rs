@@ -25,6 +25,7 @@ fn tree() -> Vec<Department> {
         name: slug.into(),
         review_policy: Default::default(),
         time_zone: "Europe/Paris".into(),
+        version: 1,
     };
     vec![
         dept(CITY, None, "city"),

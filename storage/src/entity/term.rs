@@ -10,6 +10,7 @@ pub struct Model {
     pub kind: String,
     pub slug: String,
     pub name: String,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

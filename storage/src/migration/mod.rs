@@ -4,6 +4,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_content_tables;
+mod m20261123_000002_create_identity_tables;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_content_tables::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_content_tables::Migration),
+            Box::new(m20261123_000002_create_identity_tables::Migration),
+        ]
     }
 }
