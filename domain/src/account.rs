@@ -121,7 +121,9 @@ mod tests {
             .check(5, 0, Some(t - Duration::minutes(5)), t)
             .unwrap_err();
         assert_eq!(err.code(), "TOO_MANY_REQUESTS");
-        assert!(matches!(err, DomainError::Throttled { retry_after_secs } if retry_after_secs == 600));
+        assert!(
+            matches!(err, DomainError::Throttled { retry_after_secs } if retry_after_secs == 600)
+        );
         assert!(throttle.check(0, 20, None, t).is_err());
     }
 }

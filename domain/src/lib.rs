@@ -9,6 +9,7 @@ pub mod department;
 pub mod error;
 pub mod event;
 pub mod field;
+pub mod item;
 pub mod markdown;
 pub mod news;
 pub mod opening_hours;

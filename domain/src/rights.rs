@@ -317,11 +317,8 @@ pub fn authorize(
             .map(Allowance::Grant)
     };
     let allowed = match (required, resource) {
-        (Requirement::Role(role), _) | (Requirement::OwnRole(role), _) => {
-            department_of(resource).and_then(|path| {
-                on(path, role, matches!(required, Requirement::OwnRole(_)))
-            })
-        }
+        (Requirement::Role(role), _) | (Requirement::OwnRole(role), _) => department_of(resource)
+            .and_then(|path| on(path, role, matches!(required, Requirement::OwnRole(_)))),
         (Requirement::AnyDepartment(role), _) => active()
             .filter(|g| g.role >= role)
             .max_by_key(|g| g.role)
@@ -417,7 +414,10 @@ pub fn check_delegation(
         ));
     }
     if until <= from {
-        return Err(DomainError::invalid("validUntil", "must be after validFrom"));
+        return Err(DomainError::invalid(
+            "validUntil",
+            "must be after validFrom",
+        ));
     }
     if until <= now {
         return Err(DomainError::invalid("validUntil", "must be in the future"));

@@ -103,7 +103,7 @@ impl Store {
     }
 }
 
-fn to_association(m: association::Model) -> Result<Association, DomainError> {
+pub(crate) fn to_association(m: association::Model) -> Result<Association, DomainError> {
     let publication = publication_of!(m);
     Ok(Association {
         id: m.id,
@@ -131,7 +131,7 @@ fn to_association(m: association::Model) -> Result<Association, DomainError> {
     })
 }
 
-fn to_active(a: &Association) -> association::ActiveModel {
+pub(crate) fn to_active(a: &Association) -> association::ActiveModel {
     let f = &a.fields;
     let mut am = association::ActiveModel {
         id: Set(a.id),

@@ -39,17 +39,7 @@ impl Store {
     ) -> Result<(), DomainError> {
         insert_rows(
             &self.db,
-            items.iter().map(|d| department::ActiveModel {
-                id: Set(d.id),
-                parent_id: Set(d.parent_id),
-                slug: Set(d.slug.clone()),
-                name: Set(d.name.clone()),
-                review_policy: Set(d.review_policy.as_str().to_owned()),
-                time_zone: Set(d.time_zone.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(d.version),
-            }),
+            items.iter().map(|d| department_active(d, now)),
             CONTENT_BATCH,
         )
         .await
@@ -71,18 +61,7 @@ impl Store {
     ) -> Result<(), DomainError> {
         insert_rows(
             &self.db,
-            items.iter().map(|p| place::ActiveModel {
-                id: Set(p.id),
-                name: Set(p.name.clone()),
-                street_address: Set(p.street_address.clone()),
-                postal_code: Set(p.postal_code.clone()),
-                city: Set(p.city.clone()),
-                latitude: Set(p.latitude),
-                longitude: Set(p.longitude),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(p.version),
-            }),
+            items.iter().map(|p| place_active(p, now)),
             CONTENT_BATCH,
         )
         .await
@@ -148,18 +127,7 @@ impl Store {
     }
 
     pub async fn insert_terms(&self, items: &[Term]) -> Result<(), DomainError> {
-        insert_rows(
-            &self.db,
-            items.iter().map(|t| term::ActiveModel {
-                id: Set(t.id),
-                kind: Set(t.kind.as_str().to_owned()),
-                slug: Set(t.slug.clone()),
-                name: Set(t.name.clone()),
-                version: Set(t.version),
-            }),
-            CONTENT_BATCH,
-        )
-        .await
+        insert_rows(&self.db, items.iter().map(term_active), CONTENT_BATCH).await
     }
 
     pub async fn sites(&self) -> Result<Vec<Site>, DomainError> {
@@ -187,16 +155,7 @@ impl Store {
     ) -> Result<(), DomainError> {
         insert_rows(
             &self.db,
-            items.iter().map(|s| site::ActiveModel {
-                id: Set(s.id),
-                slug: Set(s.slug.clone()),
-                name: Set(s.name.clone()),
-                base_url: Set(s.base_url.clone()),
-                channel: Set(serde_json::to_value(&s.channel).expect("channel serializes")),
-                version: Set(s.version),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }),
+            items.iter().map(|s| site_active(s, now)),
             CONTENT_BATCH,
         )
         .await
@@ -240,7 +199,7 @@ fn to_place(m: place::Model) -> Place {
     }
 }
 
-fn to_term(m: term::Model) -> Result<Term, DomainError> {
+pub(crate) fn to_term(m: term::Model) -> Result<Term, DomainError> {
     let kind = match m.kind.as_str() {
         "category" => TermKind::Category,
         "tag" => TermKind::Tag,
@@ -255,7 +214,7 @@ fn to_term(m: term::Model) -> Result<Term, DomainError> {
     })
 }
 
-fn to_site(m: site::Model) -> Result<Site, DomainError> {
+pub(crate) fn to_site(m: site::Model) -> Result<Site, DomainError> {
     let channel: Channel =
         serde_json::from_value(m.channel).map_err(|e| DomainError::Internal(e.to_string()))?;
     Ok(Site {
@@ -266,4 +225,56 @@ fn to_site(m: site::Model) -> Result<Site, DomainError> {
         channel,
         version: m.version,
     })
+}
+
+pub(crate) fn department_active(d: &Department, now: DateTime<Utc>) -> department::ActiveModel {
+    department::ActiveModel {
+        id: Set(d.id),
+        parent_id: Set(d.parent_id),
+        slug: Set(d.slug.clone()),
+        name: Set(d.name.clone()),
+        review_policy: Set(d.review_policy.as_str().to_owned()),
+        time_zone: Set(d.time_zone.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(d.version),
+    }
+}
+
+pub(crate) fn place_active(p: &Place, now: DateTime<Utc>) -> place::ActiveModel {
+    place::ActiveModel {
+        id: Set(p.id),
+        name: Set(p.name.clone()),
+        street_address: Set(p.street_address.clone()),
+        postal_code: Set(p.postal_code.clone()),
+        city: Set(p.city.clone()),
+        latitude: Set(p.latitude),
+        longitude: Set(p.longitude),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(p.version),
+    }
+}
+
+pub(crate) fn site_active(s: &Site, now: DateTime<Utc>) -> site::ActiveModel {
+    site::ActiveModel {
+        id: Set(s.id),
+        slug: Set(s.slug.clone()),
+        name: Set(s.name.clone()),
+        base_url: Set(s.base_url.clone()),
+        channel: Set(serde_json::to_value(&s.channel).expect("channel serializes")),
+        version: Set(s.version),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+pub(crate) fn term_active(t: &Term) -> term::ActiveModel {
+    term::ActiveModel {
+        id: Set(t.id),
+        kind: Set(t.kind.as_str().to_owned()),
+        slug: Set(t.slug.clone()),
+        name: Set(t.name.clone()),
+        version: Set(t.version),
+    }
 }

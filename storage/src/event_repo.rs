@@ -293,7 +293,7 @@ fn event_conditions(filter: &EventFilter) -> Condition {
 }
 
 /// Occurrence rows of an event starting after `since` (exclusive) up to `horizon_end`.
-fn occurrence_rows(
+pub(crate) fn occurrence_rows(
     event_id: Uuid,
     fields: &EventFields,
     since: Option<DateTime<Utc>>,
@@ -364,7 +364,7 @@ macro_rules! set_publication {
 }
 pub(crate) use set_publication;
 
-fn to_event(m: event::Model) -> Result<Event, DomainError> {
+pub(crate) fn to_event(m: event::Model) -> Result<Event, DomainError> {
     let publication: Publication = publication_of!(m);
     let exception_dates: Vec<DateTime<Utc>> = serde_json::from_value(m.exception_dates)
         .map_err(|e| DomainError::Internal(e.to_string()))?;
@@ -427,7 +427,7 @@ fn to_event(m: event::Model) -> Result<Event, DomainError> {
     })
 }
 
-fn to_active(e: &Event, horizon_end: DateTime<Utc>) -> event::ActiveModel {
+pub(crate) fn to_active(e: &Event, horizon_end: DateTime<Utc>) -> event::ActiveModel {
     let f = &e.fields;
     let mut am = event::ActiveModel {
         id: Set(e.id),

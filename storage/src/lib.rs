@@ -4,18 +4,27 @@
 pub mod db;
 pub mod entity;
 pub mod migration;
+pub mod outbox;
 pub mod seed;
 
 mod association_repo;
+mod content_repo;
 mod directory_repo;
 mod event_repo;
 mod filter;
+mod identity_repo;
 mod news_repo;
+mod reference_repo;
 mod service_repo;
+mod session_repo;
 mod write;
 
+pub use content_repo::{DraftKey, DraftQuery};
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;
+pub use identity_repo::{AccountFlags, MembershipRecord, UserAccount};
+pub use reference_repo::Reference;
+pub use session_repo::{RefreshOutcome, SiteKeyRecord};
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 use silo_domain::DomainError;

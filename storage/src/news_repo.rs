@@ -98,7 +98,7 @@ impl Store {
     }
 }
 
-fn to_news(m: news_article::Model) -> Result<NewsArticle, DomainError> {
+pub(crate) fn to_news(m: news_article::Model) -> Result<NewsArticle, DomainError> {
     let publication = publication_of!(m);
     Ok(NewsArticle {
         id: m.id,
@@ -124,7 +124,7 @@ fn to_news(m: news_article::Model) -> Result<NewsArticle, DomainError> {
     })
 }
 
-fn to_active(n: &NewsArticle) -> news_article::ActiveModel {
+pub(crate) fn to_active(n: &NewsArticle) -> news_article::ActiveModel {
     let f = &n.fields;
     let mut am = news_article::ActiveModel {
         id: Set(n.id),

@@ -117,7 +117,7 @@ pub fn is_open(fields: &PublicServiceFields, at: chrono::DateTime<chrono::Utc>) 
         .is_some_and(|hours| hours.is_open(at, tz))
 }
 
-fn to_service(m: public_service::Model) -> Result<PublicService, DomainError> {
+pub(crate) fn to_service(m: public_service::Model) -> Result<PublicService, DomainError> {
     let publication = publication_of!(m);
     Ok(PublicService {
         id: m.id,
@@ -147,7 +147,7 @@ fn to_service(m: public_service::Model) -> Result<PublicService, DomainError> {
     })
 }
 
-fn to_active(s: &PublicService) -> public_service::ActiveModel {
+pub(crate) fn to_active(s: &PublicService) -> public_service::ActiveModel {
     let f = &s.fields;
     let mut am = public_service::ActiveModel {
         id: Set(s.id),

@@ -3,7 +3,10 @@
 
 use crate::entity::{content_site, content_term};
 use crate::internal;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use silo_domain::DomainError;
 use silo_domain::content::SiteTargets;
 use uuid::Uuid;
@@ -78,5 +81,112 @@ impl Links {
             LINK_BATCH,
         )
         .await
+    }
+}
+
+/// Inserts `active` (`expected` is `None`) or updates it if its stored version is still
+/// `expected`. A stale version is a `CONFLICT` naming the current one; a missing row
+/// `NOT_FOUND`.
+pub(crate) async fn put<A, C>(
+    txn: &impl ConnectionTrait,
+    active: A,
+    cols: (C, C),
+    id: Uuid,
+    expected: Option<i32>,
+    what: &str,
+) -> Result<(), DomainError>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    C: ColumnTrait,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+    A::Entity: EntityTrait<Column = C>,
+{
+    let Some(expected) = expected else {
+        <A::Entity as EntityTrait>::insert(active)
+            .exec_without_returning(txn)
+            .await
+            .map_err(internal)?;
+        return Ok(());
+    };
+    let (id_col, version_col) = cols;
+    let updated = <A::Entity as EntityTrait>::update_many()
+        .set(active)
+        .filter(id_col.eq(id))
+        .filter(version_col.eq(expected))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    if updated.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(stale::<A::Entity>(txn, (id_col, version_col), id, expected, what).await)
+    }
+}
+
+/// Deletes the row if its version is still `expected`.
+pub(crate) async fn remove<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    cols: (E::Column, E::Column),
+    id: Uuid,
+    expected: i32,
+    what: &str,
+) -> Result<(), DomainError> {
+    let (id_col, version_col) = cols;
+    let deleted = E::delete_many()
+        .filter(id_col.eq(id))
+        .filter(version_col.eq(expected))
+        .exec(txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                DomainError::Conflict(format!("{what} is still in use"))
+            }
+            _ => internal(e),
+        })?;
+    if deleted.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(stale::<E>(txn, (id_col, version_col), id, expected, what).await)
+    }
+}
+
+/// Why a versioned write touched nothing: the row is gone, or someone saved first.
+async fn stale<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    (id_col, version_col): (E::Column, E::Column),
+    id: Uuid,
+    expected: i32,
+    what: &str,
+) -> DomainError {
+    let current: Result<Option<i32>, _> = E::find()
+        .select_only()
+        .column(version_col)
+        .filter(id_col.eq(id))
+        .into_tuple()
+        .one(txn)
+        .await;
+    match current {
+        Ok(Some(current)) => DomainError::Conflict(format!(
+            "{what} was changed by someone else: expected version {expected}, current version {current}"
+        )),
+        Ok(None) => DomainError::not_found(what),
+        Err(e) => internal(e),
+    }
+}
+
+impl Links {
+    /// Replaces one item's taxonomy and target sites.
+    pub async fn replace(self, txn: &impl ConnectionTrait, id: Uuid) -> Result<(), DomainError> {
+        content_term::Entity::delete_many()
+            .filter(content_term::Column::ContentId.eq(id))
+            .exec(txn)
+            .await
+            .map_err(internal)?;
+        content_site::Entity::delete_many()
+            .filter(content_site::Column::ContentId.eq(id))
+            .exec(txn)
+            .await
+            .map_err(internal)?;
+        self.insert(txn).await
     }
 }

@@ -161,9 +161,15 @@ fn content_actions_follow_the_table() {
 #[test]
 fn creating_needs_a_contributor_of_the_department_or_above_it() {
     let culture = path(CULTURE);
-    let create = |grants| allowed(&user(grants), Action::Create, Resource::NewContent {
-        department: &culture,
-    });
+    let create = |grants| {
+        allowed(
+            &user(grants),
+            Action::Create,
+            Resource::NewContent {
+                department: &culture,
+            },
+        )
+    };
     assert!(create(vec![grant(CULTURE, Role::Contributor)]));
     assert!(create(vec![grant(CITY, Role::Contributor)]));
     assert!(!create(vec![grant(LIBRARIES, Role::Manager)]));
@@ -186,7 +192,10 @@ fn a_denial_names_the_missing_right() {
     )
     .unwrap_err();
     assert_eq!(err.code(), "FORBIDDEN");
-    assert!(err.to_string().contains("publisher on department culture"), "{err}");
+    assert!(
+        err.to_string().contains("publisher on department culture"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -372,13 +381,25 @@ fn delegation_windows_are_checked() {
     assert!(check_delegation(id(1), id(2), t, t + Duration::days(7), t).is_ok());
     assert!(check_delegation(id(1), id(1), t, t + Duration::days(7), t).is_err());
     assert!(check_delegation(id(1), id(2), t, t, t).is_err());
-    assert!(check_delegation(id(1), id(2), t - Duration::days(9), t - Duration::days(1), t).is_err());
+    assert!(
+        check_delegation(
+            id(1),
+            id(2),
+            t - Duration::days(9),
+            t - Duration::days(1),
+            t
+        )
+        .is_err()
+    );
     assert!(check_delegation(id(1), id(2), t, t + Duration::days(400), t).is_err());
 }
 
 #[test]
 fn department_paths_walk_up_the_tree() {
-    assert_eq!(path(LIBRARIES).ids, vec![id(LIBRARIES), id(CULTURE), id(CITY)]);
+    assert_eq!(
+        path(LIBRARIES).ids,
+        vec![id(LIBRARIES), id(CULTURE), id(CITY)]
+    );
     assert_eq!(path(CITY).ids, vec![id(CITY)]);
     assert!(DepartmentPath::of(&tree(), id(999)).is_none());
 }

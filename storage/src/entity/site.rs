@@ -17,6 +17,15 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(has_many = "super::site_key::Entity")]
+    SiteKey,
+}
+
+impl Related<super::site_key::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SiteKey.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

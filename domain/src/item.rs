@@ -1,0 +1,112 @@
+//! One item of any content kind, for what every kind shares: ownership, workflow state,
+//! version. Writes and the rights policy handle all four kinds through it.
+
+use crate::association::Association;
+use crate::content::{ContentKind, Publication};
+use crate::event::Event;
+use crate::news::NewsArticle;
+use crate::public_service::PublicService;
+use uuid::Uuid;
+
+/// An event, association, news article or public service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContentItem {
+    Event(Event),
+    Association(Association),
+    NewsArticle(NewsArticle),
+    PublicService(PublicService),
+}
+
+impl ContentItem {
+    pub fn kind(&self) -> ContentKind {
+        match self {
+            Self::Event(_) => ContentKind::Event,
+            Self::Association(_) => ContentKind::Association,
+            Self::NewsArticle(_) => ContentKind::NewsArticle,
+            Self::PublicService(_) => ContentKind::PublicService,
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Event(e) => e.id,
+            Self::Association(a) => a.id,
+            Self::NewsArticle(n) => n.id,
+            Self::PublicService(s) => s.id,
+        }
+    }
+
+    pub fn slug(&self) -> &str {
+        match self {
+            Self::Event(e) => &e.fields.slug,
+            Self::Association(a) => &a.fields.slug,
+            Self::NewsArticle(n) => &n.fields.slug,
+            Self::PublicService(s) => &s.fields.slug,
+        }
+    }
+
+    /// The title or name shown in lists of drafts.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Event(e) => &e.fields.title,
+            Self::Association(a) => &a.fields.name,
+            Self::NewsArticle(n) => &n.fields.title,
+            Self::PublicService(s) => &s.fields.name,
+        }
+    }
+
+    pub fn department_id(&self) -> Uuid {
+        match self {
+            Self::Event(e) => e.fields.department_id,
+            Self::Association(a) => a.fields.department_id,
+            Self::NewsArticle(n) => n.fields.department_id,
+            Self::PublicService(s) => s.fields.department_id,
+        }
+    }
+
+    pub fn publication(&self) -> &Publication {
+        match self {
+            Self::Event(e) => &e.publication,
+            Self::Association(a) => &a.publication,
+            Self::NewsArticle(n) => &n.publication,
+            Self::PublicService(s) => &s.publication,
+        }
+    }
+
+    pub fn publication_mut(&mut self) -> &mut Publication {
+        match self {
+            Self::Event(e) => &mut e.publication,
+            Self::Association(a) => &mut a.publication,
+            Self::NewsArticle(n) => &mut n.publication,
+            Self::PublicService(s) => &mut s.publication,
+        }
+    }
+
+    /// The next version of `self` with the editor's new fields from `edited` (same kind):
+    /// creation bookkeeping and workflow state are kept, the version moves on.
+    pub fn revised(
+        &self,
+        edited: ContentItem,
+        by: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Self> {
+        if edited.kind() != self.kind() {
+            return None;
+        }
+        let mut next = edited;
+        let publication = Publication {
+            version: self.publication().version + 1,
+            updated_at: at,
+            updated_by: Some(by),
+            ..self.publication().clone()
+        };
+        *next.publication_mut() = publication;
+        match &mut next {
+            Self::Event(e) => e.id = self.id(),
+            Self::Association(a) => a.id = self.id(),
+            Self::NewsArticle(n) => n.id = self.id(),
+            Self::PublicService(s) => s.id = self.id(),
+        }
+        Some(next)
+    }
+}

@@ -1,0 +1,288 @@
+//! Editors' writes to one item of any kind — create, update under an optimistic lock,
+//! delete — each with its outbox row in the same transaction; and reads that ignore the
+//! workflow state, for callers the rights policy allowed to see drafts.
+
+use crate::entity::{association, event, news_article, occurrence, public_service};
+use crate::filter::after_position;
+use crate::outbox::{self, Change, OutboxEvent};
+use crate::write::{LINK_BATCH, Links, insert_rows, put, remove};
+use crate::{Store, association_repo, event_repo, internal, news_repo, service_repo};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use silo_domain::DomainError;
+use silo_domain::content::{ContentKind, ContentStatus};
+use silo_domain::item::ContentItem;
+use uuid::Uuid;
+
+/// Position in the drafts list: most recently updated first.
+pub type DraftKey = (DateTime<Utc>, Uuid);
+
+/// Which unpublished items to list.
+#[derive(Debug, Clone, Default)]
+pub struct DraftQuery {
+    pub kind: Option<ContentKind>,
+    /// Only items of these departments (empty: every department).
+    pub department_ids: Vec<Uuid>,
+    /// Only items created by this user.
+    pub created_by: Option<Uuid>,
+}
+
+impl Store {
+    /// An item of `kind` by id, whatever its workflow state.
+    pub async fn content_item(
+        &self,
+        kind: ContentKind,
+        id: Uuid,
+    ) -> Result<Option<ContentItem>, DomainError> {
+        Ok(self.content_items(kind, &[id]).await?.pop())
+    }
+
+    /// Items of `kind` by id, whatever their workflow state.
+    pub async fn content_items(
+        &self,
+        kind: ContentKind,
+        ids: &[Uuid],
+    ) -> Result<Vec<ContentItem>, DomainError> {
+        let ids = ids.iter().copied();
+        let db = &self.db;
+        Ok(match kind {
+            ContentKind::Event => event::Entity::find()
+                .filter(event::Column::Id.is_in(ids))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|m| event_repo::to_event(m).map(ContentItem::Event))
+                .collect::<Result<_, _>>()?,
+            ContentKind::Association => association::Entity::find()
+                .filter(association::Column::Id.is_in(ids))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|m| association_repo::to_association(m).map(ContentItem::Association))
+                .collect::<Result<_, _>>()?,
+            ContentKind::NewsArticle => news_article::Entity::find()
+                .filter(news_article::Column::Id.is_in(ids))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|m| news_repo::to_news(m).map(ContentItem::NewsArticle))
+                .collect::<Result<_, _>>()?,
+            ContentKind::PublicService => public_service::Entity::find()
+                .filter(public_service::Column::Id.is_in(ids))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|m| service_repo::to_service(m).map(ContentItem::PublicService))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Unpublished items of one kind, most recently updated first, after `after`.
+    pub async fn drafts_page(
+        &self,
+        kind: ContentKind,
+        query: &DraftQuery,
+        after: Option<&DraftKey>,
+        limit: usize,
+    ) -> Result<Vec<ContentItem>, DomainError> {
+        macro_rules! page {
+            ($entity:ident) => {{
+                use $entity as t;
+                let mut cond =
+                    Condition::all().add(t::Column::Status.ne(ContentStatus::Published.as_str()));
+                if !query.department_ids.is_empty() {
+                    cond = cond
+                        .add(t::Column::DepartmentId.is_in(query.department_ids.iter().copied()));
+                }
+                if let Some(user) = query.created_by {
+                    cond = cond.add(t::Column::CreatedBy.eq(user));
+                }
+                if let Some((at, id)) = after {
+                    cond = cond.add(after_position(
+                        t::Column::UpdatedAt,
+                        t::Column::Id,
+                        *at,
+                        *id,
+                        true,
+                    ));
+                }
+                t::Entity::find()
+                    .select_only()
+                    .column(t::Column::Id)
+                    .filter(cond)
+                    .order_by_desc(t::Column::UpdatedAt)
+                    .order_by_desc(t::Column::Id)
+                    .limit(limit as u64)
+                    .into_tuple::<Uuid>()
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+            }};
+        }
+        let ids = match kind {
+            ContentKind::Event => page!(event),
+            ContentKind::Association => page!(association),
+            ContentKind::NewsArticle => page!(news_article),
+            ContentKind::PublicService => page!(public_service),
+        };
+        let mut items = self.content_items(kind, &ids).await?;
+        items.sort_by_key(|i| ids.iter().position(|id| *id == i.id()));
+        Ok(items)
+    }
+
+    /// Stores a new item, its links and (for an event) its occurrences up to
+    /// `horizon_end`, with its outbox row.
+    pub async fn create_content(
+        &self,
+        item: &ContentItem,
+        actor: Option<Uuid>,
+        horizon_end: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.write_content(item, None, Change::Created, actor, horizon_end)
+            .await
+    }
+
+    /// Replaces an item whose stored version is still `item.version - 1`.
+    pub async fn update_content(
+        &self,
+        item: &ContentItem,
+        actor: Option<Uuid>,
+        horizon_end: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let expected = item.publication().version - 1;
+        self.write_content(item, Some(expected), Change::Updated, actor, horizon_end)
+            .await
+    }
+
+    async fn write_content(
+        &self,
+        item: &ContentItem,
+        expected: Option<i32>,
+        change: Change,
+        actor: Option<Uuid>,
+        horizon_end: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        let id = item.id();
+        let what = item.kind().as_str();
+        let mut links = Links::default();
+        let txn = self.db.begin().await.map_err(internal)?;
+        match item {
+            ContentItem::Event(e) => {
+                let f = &e.fields;
+                links.add(id, f.category_ids.iter().chain(&f.tag_ids), &f.sites);
+                let cols = (event::Column::Id, event::Column::Version);
+                put(
+                    &txn,
+                    event_repo::to_active(e, horizon_end),
+                    cols,
+                    id,
+                    expected,
+                    what,
+                )
+                .await?;
+                occurrence::Entity::delete_many()
+                    .filter(occurrence::Column::EventId.eq(id))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?;
+                let rows = event_repo::occurrence_rows(id, f, None, horizon_end);
+                insert_rows(&txn, rows, LINK_BATCH).await?;
+            }
+            ContentItem::Association(a) => {
+                links.add(id, &a.fields.category_ids, &a.fields.sites);
+                let cols = (association::Column::Id, association::Column::Version);
+                put(
+                    &txn,
+                    association_repo::to_active(a),
+                    cols,
+                    id,
+                    expected,
+                    what,
+                )
+                .await?;
+            }
+            ContentItem::NewsArticle(n) => {
+                let f = &n.fields;
+                links.add(id, f.category_ids.iter().chain(&f.tag_ids), &f.sites);
+                let cols = (news_article::Column::Id, news_article::Column::Version);
+                put(&txn, news_repo::to_active(n), cols, id, expected, what).await?;
+            }
+            ContentItem::PublicService(s) => {
+                links.add(id, &s.fields.category_ids, &s.fields.sites);
+                let cols = (public_service::Column::Id, public_service::Column::Version);
+                put(&txn, service_repo::to_active(s), cols, id, expected, what).await?;
+            }
+        }
+        links.replace(&txn, id).await?;
+        outbox::append(&txn, content_event(item, change, actor), Utc::now()).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    /// Deletes an item whose stored version is still `expected` (occurrences and links go
+    /// with it).
+    pub async fn delete_content(
+        &self,
+        item: &ContentItem,
+        expected: i32,
+        actor: Option<Uuid>,
+    ) -> Result<(), DomainError> {
+        let id = item.id();
+        let what = item.kind().as_str();
+        let txn = self.db.begin().await.map_err(internal)?;
+        Links::default().replace(&txn, id).await?;
+        match item.kind() {
+            ContentKind::Event => {
+                remove::<event::Entity>(
+                    &txn,
+                    (event::Column::Id, event::Column::Version),
+                    id,
+                    expected,
+                    what,
+                )
+                .await?
+            }
+            ContentKind::Association => {
+                let cols = (association::Column::Id, association::Column::Version);
+                remove::<association::Entity>(&txn, cols, id, expected, what).await?
+            }
+            ContentKind::NewsArticle => {
+                let cols = (news_article::Column::Id, news_article::Column::Version);
+                remove::<news_article::Entity>(&txn, cols, id, expected, what).await?
+            }
+            ContentKind::PublicService => {
+                let cols = (public_service::Column::Id, public_service::Column::Version);
+                remove::<public_service::Entity>(&txn, cols, id, expected, what).await?
+            }
+        }
+        outbox::append(
+            &txn,
+            content_event(item, Change::Deleted, actor),
+            Utc::now(),
+        )
+        .await?;
+        txn.commit().await.map_err(internal)
+    }
+}
+
+/// The outbox row of a content write.
+fn content_event(item: &ContentItem, change: Change, actor: Option<Uuid>) -> OutboxEvent {
+    let p = item.publication();
+    OutboxEvent {
+        aggregate: item.kind().as_str(),
+        aggregate_id: item.id(),
+        change,
+        version: Some(p.version),
+        department_id: Some(item.department_id()),
+        actor_id: actor,
+        payload: serde_json::json!({
+            "slug": item.slug(),
+            "status": p.status.as_str(),
+        }),
+    }
+}
