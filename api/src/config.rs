@@ -24,6 +24,18 @@ pub struct Settings {
     pub log_format: String,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Secret signing access tokens (at least 32 bytes). Unset on the embedded default:
+    /// generated once into `data_dir/jwt-secret`.
+    pub jwt_secret: Option<String>,
+    /// A file holding the secret (first line) and previous secrets still accepted while
+    /// tokens they signed expire (following lines).
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Previous secrets still accepted for verification (key rotation).
+    pub jwt_previous_secrets: Vec<String>,
+    /// Lifetime of an access token, in minutes.
+    pub access_token_minutes: u32,
+    /// Lifetime of a refresh token, in days.
+    pub refresh_token_days: u32,
 }
 
 impl Default for Settings {
@@ -36,6 +48,11 @@ impl Default for Settings {
             max_connections: 8,
             log_format: "pretty".to_owned(),
             workers: 0,
+            jwt_secret: None,
+            jwt_secret_file: None,
+            jwt_previous_secrets: Vec::new(),
+            access_token_minutes: 15,
+            refresh_token_days: 30,
         }
     }
 }
@@ -54,6 +71,11 @@ impl Settings {
                 "max_connections",
                 "log_format",
                 "workers",
+                "jwt_secret",
+                "jwt_secret_file",
+                "jwt_previous_secrets",
+                "access_token_minutes",
+                "refresh_token_days",
             ]))
             .extract()
             .map_err(Box::new)

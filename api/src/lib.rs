@@ -1,8 +1,10 @@
 //! Silo's surfaces: the actix-web application, the GraphQL API, health endpoints, the
 //! configuration and the CLI commands. Thin glue: every rule lives in `silo-domain`.
 
+pub mod admin;
 pub mod config;
 pub mod graphql;
+pub mod identity;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

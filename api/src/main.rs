@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use silo_api::{Application, Settings, telemetry};
+use silo_api::{Application, Settings, admin, telemetry};
 use silo_storage::{PoolSettings, Store};
 use std::path::PathBuf;
 
@@ -57,6 +57,125 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// User accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Departments.
+    #[command(subcommand)]
+    Department(DepartmentCommand),
+    /// Department roles.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Satellite sites and their keys.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the terminal, or from stdin's first line.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Global administrator (webmaster).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Disable an account: it cannot sign in and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (read like `create`); ends the account's sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    /// Create a department.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Derived from the name when absent.
+        #[arg(long)]
+        slug: Option<String>,
+        /// Slug of the parent department.
+        #[arg(long)]
+        parent: Option<String>,
+        /// Publishing needs a second person.
+        #[arg(long)]
+        four_eyes: bool,
+    },
+    /// List departments.
+    List,
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Give a user a role on a department (and its sub-departments).
+    Grant {
+        #[arg(long)]
+        email: String,
+        /// Department slug.
+        #[arg(long)]
+        department: String,
+        /// contributor, editor, publisher or manager.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteCommand {
+    /// Create a satellite site.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: Option<String>,
+        #[arg(long)]
+        base_url: String,
+        /// Department slugs whose content the site shows (repeat; none: all).
+        #[arg(long = "department")]
+        departments: Vec<String>,
+    },
+    /// List sites.
+    List,
+    /// API keys of a site.
+    #[command(subcommand)]
+    Key(SiteKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum SiteKeyCommand {
+    /// Issue a key; it is printed once and stored only as a hash.
+    Create {
+        /// Site slug.
+        #[arg(long)]
+        site: String,
+        #[arg(long, default_value = "default")]
+        label: String,
+    },
+    /// Revoke a key by id: refused from the next request on.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
+    /// List a site's keys.
+    List {
+        #[arg(long)]
+        site: String,
+    },
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -104,6 +223,87 @@ async fn seed_demo(store: &Store, settings: &Settings, events: usize) -> anyhow:
     Ok(())
 }
 
+async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create { email, admin } => {
+            let user = admin::create_user(store, &email, admin).await?;
+            println!(
+                "created user {} ({}){}",
+                user.email,
+                user.id,
+                if user.admin { ", admin" } else { "" }
+            );
+        }
+        UserCommand::Disable { email } => {
+            admin::set_disabled(store, &email, true).await?;
+            println!("disabled {email}; its sessions are revoked");
+        }
+        UserCommand::Enable { email } => {
+            admin::set_disabled(store, &email, false).await?;
+            println!("enabled {email}");
+        }
+        UserCommand::ResetPassword { email } => {
+            admin::reset_password(store, &email).await?;
+            println!("new password set for {email}; its sessions are revoked");
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                let flags = [
+                    (u.admin, "admin"),
+                    (u.auditor, "auditor"),
+                    (u.disabled, "disabled"),
+                ]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(",");
+                println!("{}\t{}\t{flags}", u.id, u.email);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn site_command(store: &Store, command: SiteCommand) -> anyhow::Result<()> {
+    match command {
+        SiteCommand::Create {
+            name,
+            slug,
+            base_url,
+            departments,
+        } => {
+            let site = admin::create_site(store, &name, slug, &base_url, &departments).await?;
+            println!("created site {} ({})", site.slug, site.id);
+        }
+        SiteCommand::List => {
+            for s in store.sites().await? {
+                println!("{}\t{}\t{}", s.id, s.slug, s.base_url);
+            }
+        }
+        SiteCommand::Key(SiteKeyCommand::Create { site, label }) => {
+            let (key, id) = admin::create_site_key(store, &site, &label).await?;
+            eprintln!("key {id} for site {site}; it is shown once, store it now:");
+            println!("{key}");
+        }
+        SiteCommand::Key(SiteKeyCommand::Revoke { id }) => {
+            admin::revoke_site_key(store, &id).await?;
+            println!("revoked key {id}");
+        }
+        SiteCommand::Key(SiteKeyCommand::List { site }) => {
+            let found = store.site_by_slug(&site).await?;
+            let site = found.ok_or_else(|| anyhow::anyhow!("no site `{site}`"))?;
+            for k in store.site_keys(site.id).await? {
+                let state = k
+                    .revoked_at
+                    .map_or("live".to_owned(), |t| format!("revoked {t}"));
+                println!("{}\t{}…\t{}\t{state}", k.id, k.prefix, k.label);
+            }
+        }
+    }
+    Ok(())
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -121,6 +321,44 @@ async fn main() -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             seed_demo(&store, &settings, events).await?;
         }
+        Command::User(command) => user_command(&open_store(&settings).await?, command).await?,
+        Command::Department(command) => {
+            let store = open_store(&settings).await?;
+            match command {
+                DepartmentCommand::Create {
+                    name,
+                    slug,
+                    parent,
+                    four_eyes,
+                } => {
+                    let d =
+                        admin::create_department(&store, &name, slug, parent.as_deref(), four_eyes)
+                            .await?;
+                    println!("created department {} ({})", d.slug, d.id);
+                }
+                DepartmentCommand::List => {
+                    for d in store.departments().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            d.id,
+                            d.slug,
+                            d.name,
+                            d.review_policy.as_str()
+                        );
+                    }
+                }
+            }
+        }
+        Command::Member(MemberCommand::Grant {
+            email,
+            department,
+            role,
+        }) => {
+            let store = open_store(&settings).await?;
+            admin::grant(&store, &email, &department, &role).await?;
+            println!("{email} is {role} on {department}");
+        }
+        Command::Site(command) => site_command(&open_store(&settings).await?, command).await?,
         Command::Serve { demo, demo_events } => {
             let store = open_store(&settings).await?;
             if demo && store.is_empty().await? {

@@ -2,6 +2,7 @@
 //! health and metrics.
 
 use crate::graphql::{ApiSchema, Loaders, RequestContext};
+use crate::identity::Identity;
 use actix_web::http::header;
 use actix_web::{CustomizeResponder, Either, HttpRequest, HttpResponse, Responder, web};
 use async_graphql::http::GraphiQLSource;
@@ -30,29 +31,42 @@ fn refused(e: silo_domain::DomainError) -> HttpResponse {
 
 type GraphQLAnswer = Either<CustomizeResponder<GraphQLResponse>, HttpResponse>;
 
+fn header<'a>(req: &'a HttpRequest, name: impl header::AsHeaderName) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 async fn graphql(
     schema: web::Data<ApiSchema>,
     store: web::Data<Store>,
+    identity: web::Data<Identity>,
     req: HttpRequest,
     body: GraphQLRequest,
 ) -> GraphQLAnswer {
-    let site = req
-        .headers()
-        .get(SITE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let context = match RequestContext::for_site(&store, site).await {
+    // The socket's peer: a forwarded-for header is the client's to forge.
+    let client = req.peer_addr().map(|a| a.ip().to_string());
+    let context = match RequestContext::resolve(
+        &store,
+        &identity,
+        header(&req, header::AUTHORIZATION),
+        header(&req, SITE_HEADER),
+        client,
+    )
+    .await
+    {
         Ok(context) => context,
         Err(e) => return Either::Right(refused(e)),
     };
     let request = body.into_inner().data(context).data(Loaders::new(&store));
     let response = GraphQLResponse::from(schema.execute(request).await);
-    // The answer depends on the site header: caches must key on it.
+    // The answer depends on the caller and the site header: caches must key on them.
     Either::Left(
         response
             .customize()
-            .insert_header((header::VARY, SITE_HEADER)),
+            .insert_header((header::VARY, format!("{SITE_HEADER}, authorization"))),
     )
 }
 
@@ -60,6 +74,7 @@ async fn graphql(
 async fn graphql_get(
     schema: web::Data<ApiSchema>,
     store: web::Data<Store>,
+    identity: web::Data<Identity>,
     req: HttpRequest,
     body: Result<GraphQLRequest, actix_web::Error>,
 ) -> GraphQLAnswer {
@@ -81,7 +96,7 @@ async fn graphql_get(
         );
     }
     match body {
-        Ok(body) => graphql(schema, store, req, body).await,
+        Ok(body) => graphql(schema, store, identity, req, body).await,
         Err(e) => Either::Right(refused(silo_domain::DomainError::invalid(
             "query",
             format!("not a GraphQL request (query, variables as JSON, operationName): {e}"),

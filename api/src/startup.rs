@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::graphql::build_schema;
+use crate::identity::{Identity, Keyring};
 use actix_web::{App, HttpServer, dev::Server, web};
 use silo_storage::Store;
 use std::net::TcpListener;
@@ -21,7 +22,15 @@ impl Application {
         store.optimize().await?;
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
-        let schema = build_schema(store.clone());
+        let keys = Keyring::load(settings)?;
+        let identity = Identity::new(
+            store.clone(),
+            keys,
+            chrono::Duration::minutes(i64::from(settings.access_token_minutes)),
+            chrono::Duration::days(i64::from(settings.refresh_token_days)),
+        );
+        let schema = build_schema(store.clone(), identity.clone(), settings.horizon());
+        let data_identity = web::Data::new(identity);
         let data_store = web::Data::new(store.clone());
         let data_schema = web::Data::new(schema);
         let mut server = HttpServer::new(move || {
@@ -29,6 +38,7 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(data_store.clone())
                 .app_data(data_schema.clone())
+                .app_data(data_identity.clone())
                 .configure(crate::routes::configure)
         })
         .listen(listener)?;

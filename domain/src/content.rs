@@ -156,3 +156,32 @@ pub struct Term {
     /// Optimistic lock: incremented by every save.
     pub version: i32,
 }
+
+/// What a caller sends to create or rename a term.
+#[derive(Debug, Clone)]
+pub struct TermInput {
+    pub kind: TermKind,
+    pub slug: Option<String>,
+    pub name: String,
+}
+
+impl TermInput {
+    /// Checks every field and returns the term to store under `id` at `version`.
+    pub fn validate(self, id: Uuid, version: i32) -> Result<Term, crate::DomainError> {
+        use crate::field::{Slug, required_text};
+        let mut v = crate::Violations::new();
+        let name = v.check("name", required_text(&self.name, 200));
+        let slug = match &self.slug {
+            Some(raw) => v.check("slug", Slug::parse(raw)),
+            None => Some(Slug::from_title(&self.name)),
+        };
+        v.finish()?;
+        Ok(Term {
+            id,
+            kind: self.kind,
+            slug: slug.expect("checked").into_string(),
+            name: name.expect("checked"),
+            version,
+        })
+    }
+}

@@ -18,8 +18,9 @@ pub enum DomainError {
     Validation(Vec<FieldError>),
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("authentication required")]
-    Unauthenticated,
+    /// Not signed in, or the credentials were refused; the reason is safe to show.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
     #[error("forbidden: missing right `{right}`")]
     Forbidden { right: String },
     #[error("too many attempts: retry in {retry_after_secs} s")]
@@ -46,6 +47,10 @@ impl DomainError {
         }])
     }
 
+    pub fn unauthenticated(reason: impl Into<String>) -> Self {
+        Self::Unauthenticated(reason.into())
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound { what: what.into() }
     }
@@ -56,7 +61,7 @@ impl DomainError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Validation(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
-            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden { .. } => "FORBIDDEN",
             Self::Throttled { .. } => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL",
@@ -69,7 +74,7 @@ impl DomainError {
             Self::NotFound { .. } => 404,
             Self::Validation(_) => 400,
             Self::Conflict(_) => 409,
-            Self::Unauthenticated => 401,
+            Self::Unauthenticated(_) => 401,
             Self::Forbidden { .. } => 403,
             Self::Throttled { .. } => 429,
             Self::Internal(_) => 500,

@@ -300,7 +300,8 @@ pub fn authorize(
     }
     let user = match principal {
         Principal::User(user) if !user.disabled => user,
-        Principal::User(_) | Principal::Anonymous => return Err(DomainError::Unauthenticated),
+        Principal::User(_) => return Err(DomainError::unauthenticated("this account is disabled")),
+        Principal::Anonymous => return Err(DomainError::unauthenticated("sign in first")),
         Principal::Site(_) => return Err(forbidden(required, resource)),
     };
     if user.admin {

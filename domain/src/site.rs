@@ -73,3 +73,35 @@ impl SiteScope {
             && any(&self.tag_ids, tag_ids)
     }
 }
+
+/// What a caller sends to create or replace a site.
+#[derive(Debug, Clone, Default)]
+pub struct SiteInput {
+    pub slug: Option<String>,
+    pub name: String,
+    pub base_url: String,
+    pub channel: Channel,
+}
+
+impl SiteInput {
+    /// Checks every field and returns the site to store under `id` at `version`.
+    pub fn validate(self, id: Uuid, version: i32) -> Result<Site, crate::DomainError> {
+        use crate::field::{HttpUrl, Slug, required_text};
+        let mut v = crate::Violations::new();
+        let name = v.check("name", required_text(&self.name, 200));
+        let slug = match &self.slug {
+            Some(raw) => v.check("slug", Slug::parse(raw)),
+            None => Some(Slug::from_title(&self.name)),
+        };
+        let base_url = v.check("baseUrl", HttpUrl::parse(&self.base_url));
+        v.finish()?;
+        Ok(Site {
+            id,
+            slug: slug.expect("checked").into_string(),
+            name: name.expect("checked"),
+            base_url: base_url.expect("checked").as_str().to_owned(),
+            channel: self.channel,
+            version,
+        })
+    }
+}

@@ -1,16 +1,24 @@
 //! The GraphQL API: schema built once, per-request context (site scope, loaders), limits.
 
+mod access;
+mod account;
 mod agenda;
 mod cursor;
 mod directory;
+mod editing;
 pub mod error;
+mod inputs;
 mod loader;
+mod members;
 mod news;
+mod reference;
 mod services;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use crate::identity::{Caller, Identity};
+use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
 use silo_domain::DomainError;
+use silo_domain::rights::Principal;
 use silo_domain::site::{Site, SiteScope};
 use silo_storage::Store;
 
@@ -28,30 +36,67 @@ pub struct QueryRoot(
     directory::DirectoryQuery,
     news::NewsQuery,
     services::ServiceQuery,
+    account::AccountQuery,
+    editing::EditingQuery,
+    members::MembersQuery,
+    reference::ReferenceQuery,
 );
 
-pub type ApiSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+/// Every mutation, merged from the per-area objects.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    account::AccountMutation,
+    editing::EditingMutation,
+    members::MembersMutation,
+    reference::ReferenceMutation,
+);
 
-/// What the request says about its caller: the site whose channel restricts every list.
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// What the request says about its caller: who it is, and the site whose channel
+/// restricts every list (from a site key, or the `X-Silo-Site` header).
 #[derive(Default, Clone)]
 pub struct RequestContext {
+    pub principal: Principal,
     pub site: Option<Site>,
     pub scope: Option<SiteScope>,
+    /// The client's address, for sign-in throttling.
+    pub client_addr: Option<String>,
 }
 
 impl RequestContext {
-    /// Resolves the `X-Silo-Site` header's slug; an unknown site is refused.
-    pub async fn for_site(store: &Store, slug: Option<&str>) -> Result<Self, DomainError> {
-        let Some(slug) = slug else {
-            return Ok(Self::default());
+    /// Resolves the credentials and the site: a site key names its site; otherwise the
+    /// `X-Silo-Site` header's slug does. An unknown site or bad credentials are refused.
+    pub async fn resolve(
+        store: &Store,
+        identity: &Identity,
+        authorization: Option<&str>,
+        site_slug: Option<&str>,
+        client_addr: Option<String>,
+    ) -> Result<Self, DomainError> {
+        let caller = Caller::from_authorization(store, identity, authorization).await?;
+        let site = match (caller.site, site_slug) {
+            (Some(site), _) => {
+                let departments = store.departments().await?;
+                let scope = SiteScope::resolve(&site, &departments);
+                Some((site, scope))
+            }
+            (None, Some(slug)) => Some(resolve_site(store, slug).await?),
+            (None, None) => None,
         };
-        let site = resolve_site(store, slug).await?;
+        let (site, scope) = site.unzip();
         Ok(Self {
-            scope: Some(site.1),
-            site: Some(site.0),
+            principal: caller.principal,
+            site,
+            scope,
+            client_addr,
         })
     }
 }
+
+/// How far ahead recurring events are materialized when an editor saves one.
+#[derive(Clone, Copy)]
+pub struct Horizon(pub chrono::Duration);
 
 /// A site and its channel resolved against the department tree.
 pub async fn resolve_site(store: &Store, slug: &str) -> Result<(Site, SiteScope), DomainError> {
@@ -64,14 +109,20 @@ pub async fn resolve_site(store: &Store, slug: &str) -> Result<(Site, SiteScope)
     Ok((site, scope))
 }
 
-/// Builds the schema once; per-request data (loaders, site) is added to each request.
-pub fn build_schema(store: Store) -> ApiSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .data(store)
-        .extension(error::ErrorCodes)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+/// Builds the schema once; per-request data (loaders, caller) is added to each request.
+pub fn build_schema(store: Store, identity: Identity, horizon: chrono::Duration) -> ApiSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(store)
+    .data(identity)
+    .data(Horizon(horizon))
+    .extension(error::ErrorCodes)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .finish()
 }
 
 /// The SDL, sorted so that diffs of `schema.graphql` stay readable.
@@ -86,9 +137,11 @@ pub fn sdl(schema: &ApiSchema) -> String {
 
 /// The schema's SDL without a database (for `silo schema`).
 pub fn sdl_offline() -> String {
-    sdl(
-        &Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-            .limit_depth(MAX_DEPTH)
-            .finish(),
+    sdl(&Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
     )
+    .limit_depth(MAX_DEPTH)
+    .finish())
 }

@@ -193,6 +193,10 @@ impl PlaceNode {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Incremented by every save; updates must name the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -228,6 +232,14 @@ impl DepartmentNode {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Incremented by every save; updates must name the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Whether publishing needs a second person.
+    async fn review_policy(&self) -> super::inputs::ReviewPolicy {
+        self.0.review_policy.into()
+    }
     /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.slug
@@ -258,6 +270,14 @@ impl TermNode {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Incremented by every save; updates must name the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Category or tag.
+    async fn kind(&self) -> super::inputs::TermKind {
+        self.0.kind.into()
+    }
     /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.slug
@@ -265,6 +285,42 @@ impl TermNode {
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
+    }
+}
+
+/// Editorial bookkeeping: workflow state, version (send it back as `expectedVersion`),
+/// and who changed the item when.
+pub struct PublicationNode(pub silo_domain::content::Publication);
+
+#[Object(name = "Publication")]
+impl PublicationNode {
+    async fn status(&self) -> super::inputs::ContentStatus {
+        self.0.status.into()
+    }
+    /// Incremented by every save; updates must name the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn publish_at(&self) -> Option<DateTime<Utc>> {
+        self.0.publish_at
+    }
+    async fn unpublish_at(&self) -> Option<DateTime<Utc>> {
+        self.0.unpublish_at
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn created_by(&self) -> Option<ID> {
+        self.0.created_by.map(|u| ID(u.to_string()))
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn updated_by(&self) -> Option<ID> {
+        self.0.updated_by.map(|u| ID(u.to_string()))
     }
 }
 
@@ -289,6 +345,10 @@ impl EventNode {
     /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
+    }
+    /// Workflow state and version.
+    async fn publication(&self) -> PublicationNode {
+        PublicationNode(self.0.publication.clone())
     }
     /// Headline.
     async fn title(&self) -> &str {
@@ -501,6 +561,10 @@ impl AssociationNode {
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Workflow state and version.
+    async fn publication(&self) -> PublicationNode {
+        PublicationNode(self.0.publication.clone())
+    }
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.fields.name
@@ -563,6 +627,10 @@ impl NewsArticleNode {
     /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {
         &self.0.fields.slug
+    }
+    /// Workflow state and version.
+    async fn publication(&self) -> PublicationNode {
+        PublicationNode(self.0.publication.clone())
     }
     /// Headline.
     async fn title(&self) -> &str {
@@ -640,6 +708,10 @@ impl PublicServiceNode {
     async fn slug(&self) -> &str {
         &self.0.fields.slug
     }
+    /// Workflow state and version.
+    async fn publication(&self) -> PublicationNode {
+        PublicationNode(self.0.publication.clone())
+    }
     /// Office, facility or online procedure.
     async fn kind(&self) -> ServiceKind {
         match self.0.fields.kind {
@@ -712,6 +784,10 @@ impl SiteNode {
     /// Stable identifier (UUID).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// Incremented by every save; updates must name the version they were based on.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     /// URL-safe identifier, unique among items of this kind.
     async fn slug(&self) -> &str {

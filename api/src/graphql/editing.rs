@@ -1,0 +1,554 @@
+//! Editors' mutations on the four content kinds — create, update under an optimistic
+//! lock, delete — and the reads of drafts. Each asks the rights policy first.
+
+use super::Horizon;
+use super::access::{actor, allow, department_path, principal, store, user, uuid};
+use super::cursor;
+use super::error::{bad_input, gql};
+use super::inputs::{
+    AssociationInput, ContentKind, EventInput, NewsArticleInput, PublicServiceInput,
+};
+use super::types::{AssociationNode, EventNode, NewsArticleNode, PublicServiceNode};
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object, Result, SimpleObject, Union};
+use chrono::Utc;
+use silo_domain::DomainError;
+use silo_domain::association::Association;
+use silo_domain::content::{self, Publication};
+use silo_domain::department::subtree;
+use silo_domain::event::Event;
+use silo_domain::item::ContentItem;
+use silo_domain::news::NewsArticle;
+use silo_domain::public_service::PublicService;
+use silo_domain::rights::{Action, Resource};
+use silo_storage::DraftQuery;
+use std::sync::Arc;
+use uuid::Uuid;
+
+const CURSOR_KIND: &str = "draft";
+
+/// An item of any kind.
+#[derive(Union)]
+pub enum ContentNode {
+    Event(EventNode),
+    Association(AssociationNode),
+    NewsArticle(NewsArticleNode),
+    PublicService(PublicServiceNode),
+}
+
+impl From<ContentItem> for ContentNode {
+    fn from(item: ContentItem) -> Self {
+        match item {
+            ContentItem::Event(e) => Self::Event(EventNode(Arc::new(e))),
+            ContentItem::Association(a) => Self::Association(AssociationNode(a)),
+            ContentItem::NewsArticle(n) => Self::NewsArticle(NewsArticleNode(n)),
+            ContentItem::PublicService(s) => Self::PublicService(PublicServiceNode(s)),
+        }
+    }
+}
+
+/// What a delete removed.
+#[derive(SimpleObject)]
+pub struct DeletedContent {
+    pub id: ID,
+    pub kind: ContentKind,
+}
+
+/// The node of one kind, from a stored item of that kind.
+fn node<N>(item: ContentItem, pick: impl FnOnce(ContentNode) -> Option<N>) -> Result<N> {
+    pick(item.into())
+        .ok_or_else(|| gql(DomainError::Internal("stored item of another kind".into())))
+}
+
+/// The policy's view of a stored item.
+async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem) -> Result<()> {
+    let path = department_path(ctx, item.department_id(), "departmentId").await?;
+    allow(
+        ctx,
+        action,
+        &Resource::Content {
+            department: &path,
+            created_by: item.publication().created_by,
+            status: item.publication().status,
+        },
+    )?;
+    Ok(())
+}
+
+async fn check_new(ctx: &Context<'_>, department_id: Uuid) -> Result<()> {
+    let path = department_path(ctx, department_id, "departmentId").await?;
+    allow(
+        ctx,
+        Action::Create,
+        &Resource::NewContent { department: &path },
+    )?;
+    Ok(())
+}
+
+async fn current(ctx: &Context<'_>, kind: content::ContentKind, id: &ID) -> Result<ContentItem> {
+    let id = uuid(id, "id")?;
+    store(ctx)
+        .content_item(kind, id)
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(DomainError::not_found(kind.as_str())))
+}
+
+/// Creates a draft from validated fields (`make` builds the item from id and bookkeeping).
+async fn create(
+    ctx: &Context<'_>,
+    department_id: Uuid,
+    validate: impl FnOnce() -> Result<
+        Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>,
+        DomainError,
+    >,
+) -> Result<ContentItem> {
+    check_new(ctx, department_id).await?;
+    let make = validate().map_err(gql)?;
+    let now = Utc::now();
+    let mut publication = Publication::draft(now);
+    publication.created_by = actor(ctx);
+    publication.updated_by = actor(ctx);
+    let item = make(Uuid::now_v7(), publication);
+    let store = store(ctx);
+    let horizon = ctx.data_unchecked::<Horizon>().0;
+    store
+        .create_content(&item, actor(ctx), now + horizon)
+        .await
+        .map_err(gql)?;
+    reload(ctx, &item).await
+}
+
+/// Replaces an item's fields if `expected_version` is still current.
+async fn update(
+    ctx: &Context<'_>,
+    kind: content::ContentKind,
+    id: &ID,
+    expected_version: i32,
+    department_id: Uuid,
+    validate: impl FnOnce() -> Result<
+        Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>,
+        DomainError,
+    >,
+) -> Result<ContentItem> {
+    let current = current(ctx, kind, id).await?;
+    check(ctx, Action::Edit, &current).await?;
+    if department_id != current.department_id() {
+        // Moving an item needs the right to create in the new department too.
+        check_new(ctx, department_id).await?;
+    }
+    stale(&current, expected_version)?;
+    let make = validate().map_err(gql)?;
+    let now = Utc::now();
+    let edited = make(current.id(), current.publication().clone());
+    let by = actor(ctx).ok_or_else(|| gql(DomainError::unauthenticated("sign in first")))?;
+    let next = current
+        .revised(edited, by, now)
+        .ok_or_else(|| gql(DomainError::Internal("edited item of another kind".into())))?;
+    let horizon = ctx.data_unchecked::<Horizon>().0;
+    store(ctx)
+        .update_content(&next, Some(by), now + horizon)
+        .await
+        .map_err(gql)?;
+    reload(ctx, &next).await
+}
+
+fn stale(current: &ContentItem, expected: i32) -> Result<()> {
+    let version = current.publication().version;
+    if version == expected {
+        Ok(())
+    } else {
+        Err(gql(DomainError::Conflict(format!(
+            "{} was changed by someone else: expected version {expected}, current version {version}",
+            current.kind().as_str()
+        ))))
+    }
+}
+
+async fn delete(
+    ctx: &Context<'_>,
+    kind: content::ContentKind,
+    id: &ID,
+    expected_version: i32,
+) -> Result<DeletedContent> {
+    let current = current(ctx, kind, id).await?;
+    check(ctx, Action::Delete, &current).await?;
+    stale(&current, expected_version)?;
+    store(ctx)
+        .delete_content(&current, expected_version, actor(ctx))
+        .await
+        .map_err(gql)?;
+    Ok(DeletedContent {
+        id: ID(current.id().to_string()),
+        kind: kind.into(),
+    })
+}
+
+async fn reload(ctx: &Context<'_>, item: &ContentItem) -> Result<ContentItem> {
+    store(ctx)
+        .content_item(item.kind(), item.id())
+        .await
+        .map_err(gql)?
+        .ok_or_else(|| gql(DomainError::not_found(item.kind().as_str())))
+}
+
+type Maker = Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>;
+
+fn event_maker(input: EventInput) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+    let input = input.into_domain()?;
+    Ok((input.department_id, move || {
+        let fields = input.validate()?;
+        Ok(Box::new(move |id, publication| {
+            ContentItem::Event(Event {
+                id,
+                publication,
+                fields,
+            })
+        }) as Maker)
+    }))
+}
+
+fn association_maker(
+    input: AssociationInput,
+) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+    let input = input.into_domain()?;
+    Ok((input.department_id, move || {
+        let fields = input.validate()?;
+        Ok(Box::new(move |id, publication| {
+            ContentItem::Association(Association {
+                id,
+                publication,
+                fields,
+            })
+        }) as Maker)
+    }))
+}
+
+fn news_maker(
+    input: NewsArticleInput,
+) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+    let input = input.into_domain()?;
+    Ok((input.department_id, move || {
+        let fields = input.validate()?;
+        Ok(Box::new(move |id, publication| {
+            ContentItem::NewsArticle(NewsArticle {
+                id,
+                publication,
+                fields,
+            })
+        }) as Maker)
+    }))
+}
+
+fn service_maker(
+    input: PublicServiceInput,
+) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+    let input = input.into_domain()?;
+    Ok((input.department_id, move || {
+        let fields = input.validate()?;
+        Ok(Box::new(move |id, publication| {
+            ContentItem::PublicService(PublicService {
+                id,
+                publication,
+                fields,
+            })
+        }) as Maker)
+    }))
+}
+
+fn as_event(n: ContentNode) -> Option<EventNode> {
+    match n {
+        ContentNode::Event(e) => Some(e),
+        _ => None,
+    }
+}
+
+fn as_association(n: ContentNode) -> Option<AssociationNode> {
+    match n {
+        ContentNode::Association(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn as_news(n: ContentNode) -> Option<NewsArticleNode> {
+    match n {
+        ContentNode::NewsArticle(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn as_service(n: ContentNode) -> Option<PublicServiceNode> {
+    match n {
+        ContentNode::PublicService(s) => Some(s),
+        _ => None,
+    }
+}
+
+use content::ContentKind as Kind;
+
+/// Content mutations. Each item is created as a draft; an update replaces every field
+/// and needs the version it was based on (`CONFLICT` when someone saved in between).
+#[derive(Default)]
+pub struct EditingMutation;
+
+#[Object]
+impl EditingMutation {
+    /// Creates a draft event (contributor of the department).
+    async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> Result<EventNode> {
+        let (department, make) = event_maker(input)?;
+        node(create(ctx, department, make).await?, as_event)
+    }
+    /// Replaces an event's fields.
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: EventInput,
+    ) -> Result<EventNode> {
+        let (department, make) = event_maker(input)?;
+        node(
+            update(ctx, Kind::Event, &id, expected_version, department, make).await?,
+            as_event,
+        )
+    }
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> Result<DeletedContent> {
+        delete(ctx, Kind::Event, &id, expected_version).await
+    }
+
+    /// Creates a draft association (contributor of the department).
+    async fn create_association(
+        &self,
+        ctx: &Context<'_>,
+        input: AssociationInput,
+    ) -> Result<AssociationNode> {
+        let (department, make) = association_maker(input)?;
+        node(create(ctx, department, make).await?, as_association)
+    }
+    async fn update_association(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: AssociationInput,
+    ) -> Result<AssociationNode> {
+        let (department, make) = association_maker(input)?;
+        node(
+            update(
+                ctx,
+                Kind::Association,
+                &id,
+                expected_version,
+                department,
+                make,
+            )
+            .await?,
+            as_association,
+        )
+    }
+    async fn delete_association(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> Result<DeletedContent> {
+        delete(ctx, Kind::Association, &id, expected_version).await
+    }
+
+    /// Creates a draft news article (contributor of the department).
+    async fn create_news_article(
+        &self,
+        ctx: &Context<'_>,
+        input: NewsArticleInput,
+    ) -> Result<NewsArticleNode> {
+        let (department, make) = news_maker(input)?;
+        node(create(ctx, department, make).await?, as_news)
+    }
+    async fn update_news_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: NewsArticleInput,
+    ) -> Result<NewsArticleNode> {
+        let (department, make) = news_maker(input)?;
+        node(
+            update(
+                ctx,
+                Kind::NewsArticle,
+                &id,
+                expected_version,
+                department,
+                make,
+            )
+            .await?,
+            as_news,
+        )
+    }
+    async fn delete_news_article(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> Result<DeletedContent> {
+        delete(ctx, Kind::NewsArticle, &id, expected_version).await
+    }
+
+    /// Creates a draft public service (contributor of the department).
+    async fn create_public_service(
+        &self,
+        ctx: &Context<'_>,
+        input: PublicServiceInput,
+    ) -> Result<PublicServiceNode> {
+        let (department, make) = service_maker(input)?;
+        node(create(ctx, department, make).await?, as_service)
+    }
+    async fn update_public_service(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: PublicServiceInput,
+    ) -> Result<PublicServiceNode> {
+        let (department, make) = service_maker(input)?;
+        node(
+            update(
+                ctx,
+                Kind::PublicService,
+                &id,
+                expected_version,
+                department,
+                make,
+            )
+            .await?,
+            as_service,
+        )
+    }
+    async fn delete_public_service(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> Result<DeletedContent> {
+        delete(ctx, Kind::PublicService, &id, expected_version).await
+    }
+}
+
+/// Reads of unpublished content, for those allowed to edit it.
+#[derive(Default)]
+pub struct EditingQuery;
+
+#[Object]
+impl EditingQuery {
+    /// One item of any state: a published item for anyone, an unpublished one for those
+    /// who may edit it (`FORBIDDEN` otherwise).
+    async fn content_item(
+        &self,
+        ctx: &Context<'_>,
+        kind: ContentKind,
+        id: ID,
+    ) -> Result<ContentNode> {
+        let item = current(ctx, kind.into(), &id).await?;
+        check(ctx, Action::ReadDraft, &item).await?;
+        Ok(item.into())
+    }
+
+    /// Unpublished items (drafts, in review, unpublished, archived) the caller may edit,
+    /// most recently updated first. Relay paging (`first` at most 100).
+    async fn drafts(
+        &self,
+        ctx: &Context<'_>,
+        kind: ContentKind,
+        department_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ContentNode>> {
+        let me = user(ctx)?;
+        let page = cursor::PageRequest::parse(first, after.as_deref(), |c| {
+            cursor::decode_instant(CURSOR_KIND, c)
+        })?;
+        let store = store(ctx);
+        let departments = store.departments().await.map_err(gql)?;
+        let wanted = match department_id {
+            Some(id) => {
+                let id = uuid(&id, "departmentId")?;
+                if !departments.iter().any(|d| d.id == id) {
+                    return Err(bad_input("departmentId", "no such department"));
+                }
+                subtree(&departments, id)
+            }
+            None => Vec::new(),
+        };
+        // Narrow in SQL to the departments the user holds a role on; the policy below
+        // decides item by item (a contributor sees their own drafts only).
+        let mut department_ids = wanted;
+        if !me.admin {
+            let now = Utc::now();
+            let mine: Vec<Uuid> = me
+                .grants
+                .iter()
+                .filter(|g| g.active_at(now))
+                .flat_map(|g| subtree(&departments, g.department_id))
+                .collect();
+            department_ids = if department_ids.is_empty() {
+                mine
+            } else {
+                department_ids
+                    .into_iter()
+                    .filter(|d| mine.contains(d))
+                    .collect()
+            };
+            if department_ids.is_empty() {
+                return Ok(Connection::new(false, false));
+            }
+        }
+        // Without an editor role anywhere, only one's own drafts can be readable.
+        let editor_somewhere = me.admin
+            || me
+                .grants
+                .iter()
+                .any(|g| g.active_at(Utc::now()) && g.role >= silo_domain::rights::Role::Editor);
+        let query = DraftQuery {
+            kind: Some(kind.into()),
+            department_ids,
+            created_by: (!editor_somewhere).then_some(me.id),
+        };
+        let rows = store
+            .drafts_page(kind.into(), &query, page.after.as_ref(), page.limit + 1)
+            .await
+            .map_err(gql)?;
+        let has_next = rows.len() > page.limit;
+        let mut visible = Vec::new();
+        for item in rows.into_iter().take(page.limit) {
+            let path = silo_domain::rights::DepartmentPath::of(&departments, item.department_id());
+            let allowed = path.is_some_and(|path| {
+                silo_domain::rights::authorize(
+                    principal(ctx),
+                    Action::ReadDraft,
+                    &Resource::Content {
+                        department: &path,
+                        created_by: item.publication().created_by,
+                        status: item.publication().status,
+                    },
+                    Utc::now(),
+                )
+                .is_ok()
+            });
+            if allowed {
+                visible.push(item);
+            }
+        }
+        let mut connection = Connection::new(page.after.is_some(), has_next);
+        connection.edges.extend(visible.into_iter().map(|item| {
+            let p = item.publication();
+            let c = cursor::encode_instant(CURSOR_KIND, p.updated_at, item.id());
+            async_graphql::connection::Edge::new(c, ContentNode::from(item))
+        }));
+        Ok(connection)
+    }
+}
