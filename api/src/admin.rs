@@ -37,8 +37,12 @@ pub async fn user_by_email(store: &Store, email: &str) -> anyhow::Result<UserAcc
         .with_context(|| format!("no user with email {}", email.as_str()))
 }
 
-pub async fn create_user(store: &Store, email: &str, admin: bool) -> anyhow::Result<UserAccount> {
-    let password = read_password()?;
+pub async fn create_user(
+    store: &Store,
+    email: &str,
+    password: String,
+    admin: bool,
+) -> anyhow::Result<UserAccount> {
     Ok(sessions::create_user(store, email, password, admin, None).await?)
 }
 
@@ -55,9 +59,8 @@ pub async fn set_disabled(
     Ok(store.set_account_flags(user.id, flags, None).await?)
 }
 
-pub async fn reset_password(store: &Store, email: &str) -> anyhow::Result<()> {
+pub async fn reset_password(store: &Store, email: &str, password: String) -> anyhow::Result<()> {
     let user = user_by_email(store, email).await?;
-    let password = read_password()?;
     Ok(sessions::reset_password(store, &user, password, None).await?)
 }
 

@@ -226,7 +226,7 @@ async fn seed_demo(store: &Store, settings: &Settings, events: usize) -> anyhow:
 async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Create { email, admin } => {
-            let user = admin::create_user(store, &email, admin).await?;
+            let user = admin::create_user(store, &email, admin::read_password()?, admin).await?;
             println!(
                 "created user {} ({}){}",
                 user.email,
@@ -243,7 +243,7 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<()>
             println!("enabled {email}");
         }
         UserCommand::ResetPassword { email } => {
-            admin::reset_password(store, &email).await?;
+            admin::reset_password(store, &email, admin::read_password()?).await?;
             println!("new password set for {email}; its sessions are revoked");
         }
         UserCommand::List => {

@@ -45,6 +45,15 @@ impl ContentItem {
         }
     }
 
+    pub fn set_slug(&mut self, slug: String) {
+        match self {
+            Self::Event(e) => e.fields.slug = slug,
+            Self::Association(a) => a.fields.slug = slug,
+            Self::NewsArticle(n) => n.fields.slug = slug,
+            Self::PublicService(s) => s.fields.slug = slug,
+        }
+    }
+
     /// The title or name shown in lists of drafts.
     pub fn label(&self) -> &str {
         match self {

@@ -136,6 +136,44 @@ impl Store {
         Ok(items)
     }
 
+    /// `base` if no other item of `kind` uses it, else the first free `base-2`, `base-3`…
+    pub async fn free_slug(
+        &self,
+        kind: ContentKind,
+        base: &str,
+        id: Uuid,
+    ) -> Result<String, DomainError> {
+        macro_rules! taken {
+            ($entity:ident) => {{
+                use $entity as t;
+                t::Entity::find()
+                    .select_only()
+                    .column(t::Column::Slug)
+                    .filter(
+                        Condition::any()
+                            .add(t::Column::Slug.eq(base))
+                            .add(t::Column::Slug.starts_with(format!("{base}-"))),
+                    )
+                    .filter(t::Column::Id.ne(id))
+                    .into_tuple::<String>()
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+            }};
+        }
+        let taken = match kind {
+            ContentKind::Event => taken!(event),
+            ContentKind::Association => taken!(association),
+            ContentKind::NewsArticle => taken!(news_article),
+            ContentKind::PublicService => taken!(public_service),
+        };
+        let candidate = std::iter::once(base.to_owned())
+            .chain((2..).map(|n| format!("{base}-{n}")))
+            .find(|c| !taken.contains(c))
+            .expect("an unbounded sequence has a free slug");
+        Ok(candidate)
+    }
+
     /// Stores a new item, its links and (for an event) its occurrences up to
     /// `horizon_end`, with its outbox row.
     pub async fn create_content(

@@ -106,6 +106,10 @@ pub(crate) fn internal(e: DbErr) -> DomainError {
         Some(SqlErr::UniqueConstraintViolation(detail)) => {
             DomainError::Conflict(format!("already exists ({detail})"))
         }
+        // SQLite reports a restricted delete as a trigger constraint (code 1811).
+        _ if e.to_string().contains("FOREIGN KEY constraint failed") => {
+            DomainError::invalid("reference", "refers to a missing item, or is still in use")
+        }
         Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
             DomainError::invalid("reference", format!("refers to a missing item ({detail})"))
         }

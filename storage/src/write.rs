@@ -137,11 +137,9 @@ pub(crate) async fn remove<E: EntityTrait>(
         .filter(version_col.eq(expected))
         .exec(txn)
         .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
-                DomainError::Conflict(format!("{what} is still in use"))
-            }
-            _ => internal(e),
+        .map_err(|e| match internal(e) {
+            DomainError::Validation(_) => DomainError::Conflict(format!("{what} is still in use")),
+            other => other,
         })?;
     if deleted.rows_affected == 1 {
         Ok(())

@@ -12,6 +12,9 @@ pub fn demo_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 15, 8, 0, 0).unwrap()
 }
 
+/// The secret test servers sign access tokens with.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes-0001";
+
 /// Events in the shared demo city.
 pub const DEMO_EVENTS: usize = 600;
 
@@ -128,6 +131,7 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
         listen: "127.0.0.1:0".to_owned(),
         database_url: Some(url.expose().to_owned()),
         workers: 1,
+        jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
         ..Settings::default()
     };
     let store = Store::open(&url, &PoolSettings::default())
@@ -154,10 +158,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 impl TestApp {
     /// POSTs a query; returns the HTTP status and the JSON answer.
     pub async fn post(&self, query: &str, variables: Value, site: Option<&str>) -> (u16, Value) {
+        self.post_as(None, query, variables, site).await
+    }
+
+    /// POSTs a query with `Authorization: Bearer <token>` when a token is given.
+    pub async fn post_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        site: Option<&str>,
+    ) -> (u16, Value) {
         let mut req = self
             .client
             .post(format!("{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
         if let Some(site) = site {
             req = req.header("X-Silo-Site", site);
         }

@@ -6,5 +6,6 @@ mod agenda;
 mod bad_input;
 mod directory;
 mod http;
+mod rights;
 mod schema_sdl;
 mod storage;

@@ -311,7 +311,7 @@ impl AccountMutation {
     /// Sets a new password (admins, or the user for themself); ends the account's sessions.
     async fn reset_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<bool> {
         let target = account(ctx, &id).await?;
-        if user(ctx)?.id != target.id {
+        if principal(ctx).user_id() != Some(target.id) {
             allow(ctx, Action::ManageUsers, &Resource::Hub)?;
         }
         sessions::reset_password(store(ctx), &target, password, actor(ctx))

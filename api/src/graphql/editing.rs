@@ -98,6 +98,7 @@ async fn current(ctx: &Context<'_>, kind: content::ContentKind, id: &ID) -> Resu
 async fn create(
     ctx: &Context<'_>,
     department_id: Uuid,
+    slug_given: bool,
     validate: impl FnOnce() -> Result<
         Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>,
         DomainError,
@@ -109,7 +110,8 @@ async fn create(
     let mut publication = Publication::draft(now);
     publication.created_by = actor(ctx);
     publication.updated_by = actor(ctx);
-    let item = make(Uuid::now_v7(), publication);
+    let mut item = make(Uuid::now_v7(), publication);
+    settle_slug(ctx, &mut item, slug_given, None).await?;
     let store = store(ctx);
     let horizon = ctx.data_unchecked::<Horizon>().0;
     store
@@ -126,6 +128,7 @@ async fn update(
     id: &ID,
     expected_version: i32,
     department_id: Uuid,
+    slug_given: bool,
     validate: impl FnOnce() -> Result<
         Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>,
         DomainError,
@@ -142,15 +145,42 @@ async fn update(
     let now = Utc::now();
     let edited = make(current.id(), current.publication().clone());
     let by = actor(ctx).ok_or_else(|| gql(DomainError::unauthenticated("sign in first")))?;
-    let next = current
+    let mut next = current
         .revised(edited, by, now)
         .ok_or_else(|| gql(DomainError::Internal("edited item of another kind".into())))?;
+    settle_slug(ctx, &mut next, slug_given, Some(current.slug())).await?;
     let horizon = ctx.data_unchecked::<Horizon>().0;
     store(ctx)
         .update_content(&next, Some(by), now + horizon)
         .await
         .map_err(gql)?;
     reload(ctx, &next).await
+}
+
+/// A chosen slug must be free; a derived one gets a number when taken (`concert-2`); an
+/// update without a slug keeps the current one, so published URLs stay stable.
+async fn settle_slug(
+    ctx: &Context<'_>,
+    item: &mut ContentItem,
+    slug_given: bool,
+    current: Option<&str>,
+) -> Result<()> {
+    if let (false, Some(current)) = (slug_given, current) {
+        item.set_slug(current.to_owned());
+        return Ok(());
+    }
+    let free = store(ctx)
+        .free_slug(item.kind(), item.slug(), item.id())
+        .await
+        .map_err(gql)?;
+    if slug_given && free != item.slug() {
+        return Err(bad_input(
+            "slug",
+            format!("is already used by another {}", item.kind().as_str()),
+        ));
+    }
+    item.set_slug(free);
+    Ok(())
 }
 
 fn stale(current: &ContentItem, expected: i32) -> Result<()> {
@@ -194,9 +224,13 @@ async fn reload(ctx: &Context<'_>, item: &ContentItem) -> Result<ContentItem> {
 
 type Maker = Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>;
 
-fn event_maker(input: EventInput) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+/// What an input gives before validation: the department (to authorize first), whether
+/// the slug was chosen, and the validation that builds the item.
+type Draft<V> = (Uuid, bool, V);
+
+fn event_maker(input: EventInput) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
     let input = input.into_domain()?;
-    Ok((input.department_id, move || {
+    Ok((input.department_id, input.slug.is_some(), move || {
         let fields = input.validate()?;
         Ok(Box::new(move |id, publication| {
             ContentItem::Event(Event {
@@ -210,9 +244,9 @@ fn event_maker(input: EventInput) -> Result<(Uuid, impl FnOnce() -> Result<Maker
 
 fn association_maker(
     input: AssociationInput,
-) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
     let input = input.into_domain()?;
-    Ok((input.department_id, move || {
+    Ok((input.department_id, input.slug.is_some(), move || {
         let fields = input.validate()?;
         Ok(Box::new(move |id, publication| {
             ContentItem::Association(Association {
@@ -226,9 +260,9 @@ fn association_maker(
 
 fn news_maker(
     input: NewsArticleInput,
-) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
     let input = input.into_domain()?;
-    Ok((input.department_id, move || {
+    Ok((input.department_id, input.slug.is_some(), move || {
         let fields = input.validate()?;
         Ok(Box::new(move |id, publication| {
             ContentItem::NewsArticle(NewsArticle {
@@ -242,9 +276,9 @@ fn news_maker(
 
 fn service_maker(
     input: PublicServiceInput,
-) -> Result<(Uuid, impl FnOnce() -> Result<Maker, DomainError>)> {
+) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
     let input = input.into_domain()?;
-    Ok((input.department_id, move || {
+    Ok((input.department_id, input.slug.is_some(), move || {
         let fields = input.validate()?;
         Ok(Box::new(move |id, publication| {
             ContentItem::PublicService(PublicService {
@@ -295,8 +329,8 @@ pub struct EditingMutation;
 impl EditingMutation {
     /// Creates a draft event (contributor of the department).
     async fn create_event(&self, ctx: &Context<'_>, input: EventInput) -> Result<EventNode> {
-        let (department, make) = event_maker(input)?;
-        node(create(ctx, department, make).await?, as_event)
+        let (department, slug_given, make) = event_maker(input)?;
+        node(create(ctx, department, slug_given, make).await?, as_event)
     }
     /// Replaces an event's fields.
     async fn update_event(
@@ -306,9 +340,18 @@ impl EditingMutation {
         expected_version: i32,
         input: EventInput,
     ) -> Result<EventNode> {
-        let (department, make) = event_maker(input)?;
+        let (department, slug_given, make) = event_maker(input)?;
         node(
-            update(ctx, Kind::Event, &id, expected_version, department, make).await?,
+            update(
+                ctx,
+                Kind::Event,
+                &id,
+                expected_version,
+                department,
+                slug_given,
+                make,
+            )
+            .await?,
             as_event,
         )
     }
@@ -327,8 +370,11 @@ impl EditingMutation {
         ctx: &Context<'_>,
         input: AssociationInput,
     ) -> Result<AssociationNode> {
-        let (department, make) = association_maker(input)?;
-        node(create(ctx, department, make).await?, as_association)
+        let (department, slug_given, make) = association_maker(input)?;
+        node(
+            create(ctx, department, slug_given, make).await?,
+            as_association,
+        )
     }
     async fn update_association(
         &self,
@@ -337,7 +383,7 @@ impl EditingMutation {
         expected_version: i32,
         input: AssociationInput,
     ) -> Result<AssociationNode> {
-        let (department, make) = association_maker(input)?;
+        let (department, slug_given, make) = association_maker(input)?;
         node(
             update(
                 ctx,
@@ -345,6 +391,7 @@ impl EditingMutation {
                 &id,
                 expected_version,
                 department,
+                slug_given,
                 make,
             )
             .await?,
@@ -366,8 +413,8 @@ impl EditingMutation {
         ctx: &Context<'_>,
         input: NewsArticleInput,
     ) -> Result<NewsArticleNode> {
-        let (department, make) = news_maker(input)?;
-        node(create(ctx, department, make).await?, as_news)
+        let (department, slug_given, make) = news_maker(input)?;
+        node(create(ctx, department, slug_given, make).await?, as_news)
     }
     async fn update_news_article(
         &self,
@@ -376,7 +423,7 @@ impl EditingMutation {
         expected_version: i32,
         input: NewsArticleInput,
     ) -> Result<NewsArticleNode> {
-        let (department, make) = news_maker(input)?;
+        let (department, slug_given, make) = news_maker(input)?;
         node(
             update(
                 ctx,
@@ -384,6 +431,7 @@ impl EditingMutation {
                 &id,
                 expected_version,
                 department,
+                slug_given,
                 make,
             )
             .await?,
@@ -405,8 +453,8 @@ impl EditingMutation {
         ctx: &Context<'_>,
         input: PublicServiceInput,
     ) -> Result<PublicServiceNode> {
-        let (department, make) = service_maker(input)?;
-        node(create(ctx, department, make).await?, as_service)
+        let (department, slug_given, make) = service_maker(input)?;
+        node(create(ctx, department, slug_given, make).await?, as_service)
     }
     async fn update_public_service(
         &self,
@@ -415,7 +463,7 @@ impl EditingMutation {
         expected_version: i32,
         input: PublicServiceInput,
     ) -> Result<PublicServiceNode> {
-        let (department, make) = service_maker(input)?;
+        let (department, slug_given, make) = service_maker(input)?;
         node(
             update(
                 ctx,
@@ -423,6 +471,7 @@ impl EditingMutation {
                 &id,
                 expected_version,
                 department,
+                slug_given,
                 make,
             )
             .await?,

@@ -84,11 +84,11 @@ impl MembersMutation {
         valid_from: Option<DateTime<Utc>>,
         valid_until: DateTime<Utc>,
     ) -> Result<MembershipNode> {
-        let me = user(ctx)?;
         let department = uuid(&department_id, "departmentId")?;
         let path = department_path(ctx, department, "departmentId").await?;
         let role: rights::Role = role.into();
         allow(ctx, Action::Delegate(role), &Resource::Department(&path))?;
+        let me = user(ctx)?;
         let delegate = existing_user(ctx, &user_id).await?;
         let now = Utc::now();
         let from = valid_from.unwrap_or(now);
