@@ -31,7 +31,7 @@ fn refused(e: silo_domain::DomainError) -> HttpResponse {
 
 type GraphQLAnswer = Either<CustomizeResponder<GraphQLResponse>, HttpResponse>;
 
-fn header<'a>(req: &'a HttpRequest, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
