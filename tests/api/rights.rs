@@ -1215,3 +1215,67 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    saving_an_event_rematerializes_it_and_fills_the_outbox,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let editor = city.token(Who::Editor).unwrap();
+        let save = |rule: &str| json!({ "d": city.culture, "rule": rule });
+        let created = city.app.query_as(
+        editor,
+        "mutation($d: ID!, $rule: String!) { createEvent(input: {departmentId: $d, title: \"Marché\", startsAt: \"2027-01-02T07:00:00Z\", endsAt: \"2027-01-02T12:00:00Z\", recurrence: {rule: $rule}}) { id slug } }",
+        save("FREQ=WEEKLY;COUNT=3"),
+    ).await;
+        let id: Uuid = created["createEvent"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(city.app.store.occurrence_count(id).await.unwrap(), 3);
+        let mut vars = save("FREQ=WEEKLY;COUNT=5");
+        vars["id"] = json!(id);
+        let updated = city.app.query_as(
+        editor,
+        "mutation($id: ID!, $d: ID!, $rule: String!) { updateEvent(id: $id, expectedVersion: 1, input: {departmentId: $d, title: \"Marché de producteurs\", startsAt: \"2027-01-02T07:00:00Z\", recurrence: {rule: $rule}}) { slug title publication { version updatedBy } } }",
+        vars,
+    ).await;
+        assert_eq!(
+            updated["updateEvent"]["slug"], created["createEvent"]["slug"],
+            "the slug stays"
+        );
+        assert_eq!(updated["updateEvent"]["publication"]["version"], 2);
+        assert_eq!(
+            updated["updateEvent"]["publication"]["updatedBy"],
+            city.ids[&Who::Editor].to_string()
+        );
+        assert_eq!(city.app.store.occurrence_count(id).await.unwrap(), 5);
+        city.app
+            .query_as(
+                editor,
+                "mutation($id: ID!) { deleteEvent(id: $id, expectedVersion: 2) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(city.app.store.occurrence_count(id).await.unwrap(), 0);
+        let rows: Vec<(String, Option<i32>, Option<Uuid>)> = city
+            .app
+            .store
+            .outbox_after(0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.aggregate_id == id)
+            .map(|r| (r.change, r.version, r.actor_id))
+            .collect();
+        let editor_id = Some(city.ids[&Who::Editor]);
+        assert_eq!(
+            rows,
+            vec![
+                ("created".to_owned(), Some(1), editor_id),
+                ("updated".to_owned(), Some(2), editor_id),
+                ("deleted".to_owned(), Some(2), editor_id),
+            ]
+        );
+    }
+);

@@ -207,6 +207,40 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_default_generates_its_secret_once() {
+        let dir = std::env::temp_dir().join(format!("silo-jwt-{}", Uuid::now_v7()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let first = Keyring::load(&settings).unwrap();
+        let again = Keyring::load(&settings).unwrap();
+        assert_eq!(first.current_kid(), again.current_kid());
+        let file = dir.join(SECRET_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // PostgreSQL deployments must configure a shared secret.
+        let shared = Settings {
+            database_url: Some("postgres://db/silo".into()),
+            ..settings
+        };
+        assert!(Keyring::load(&shared).is_err());
+        let configured = Settings {
+            jwt_secret: Some(A.into()),
+            ..shared
+        };
+        assert_eq!(
+            Keyring::load(&configured).unwrap().current_kid(),
+            ring(A, &[]).current_kid()
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn forged_tokens_are_refused() {
         let keys = ring(A, &[]);
         let user = Uuid::now_v7();
