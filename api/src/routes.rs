@@ -95,12 +95,53 @@ async fn graphql_get(
                 ),
         );
     }
+    // GraphQL over HTTP names it `operationName`; async-graphql's GET parser only reads
+    // `operation_name`.
+    let body = body.map(|mut body| {
+        if body.0.operation_name.is_none() {
+            body.0.operation_name =
+                web::Query::<std::collections::HashMap<String, String>>::from_query(
+                    req.query_string(),
+                )
+                .ok()
+                .and_then(|q| q.get("operationName").cloned());
+        }
+        body
+    });
     match body {
+        // GET is for reads only (GraphQL over HTTP): a link or an image tag must never
+        // change anything.
+        Ok(body) if is_mutation(&body.0) => Either::Right(
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, "POST"))
+                .json(serde_json::json!({
+                    "errors": [{
+                        "message": "mutations are sent with POST",
+                        "extensions": { "code": "METHOD_NOT_ALLOWED" }
+                    }]
+                })),
+        ),
         Ok(body) => graphql(schema, store, identity, req, body).await,
         Err(e) => Either::Right(refused(silo_domain::DomainError::invalid(
             "query",
             format!("not a GraphQL request (query, variables as JSON, operationName): {e}"),
         ))),
+    }
+}
+
+/// Whether the operation the request selects is a mutation (or a subscription).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // execution reports the parse error
+    };
+    let writes = |ty: OperationType| ty != OperationType::Query;
+    match &doc.operations {
+        DocumentOperations::Single(op) => writes(op.node.ty),
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.get(name.as_str()).is_some_and(|op| writes(op.node.ty)),
+            None => ops.values().any(|op| writes(op.node.ty)),
+        },
     }
 }
 

@@ -50,3 +50,45 @@ both_backends!(
         );
     }
 );
+
+both_backends!(get_never_runs_a_mutation, |b: Backend| async move {
+    let app = spawn_app(b).await;
+    for (query, operation) in [
+        ("mutation { logout(refreshToken: \"x\") }", None),
+        (
+            "query Q { categories { slug } } mutation M { logout(refreshToken: \"x\") }",
+            Some("M"),
+        ),
+    ] {
+        let mut params = vec![("query", query)];
+        params.extend(operation.map(|o| ("operationName", o)));
+        let resp = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .query(&params)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{query}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"],
+            "METHOD_NOT_ALLOWED"
+        );
+    }
+    // The query of the same document still runs over GET.
+    let resp = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[
+            (
+                "query",
+                "query Q { categories { slug } } mutation M { logout(refreshToken: \"x\") }",
+            ),
+            ("operationName", "Q"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+});
