@@ -7,7 +7,7 @@ use silo_storage::DatabaseUrl;
 use std::path::{Path, PathBuf};
 
 /// Everything `silo` can be told.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Where the embedded default keeps its files (SQLite database, later the search index).
@@ -36,6 +36,30 @@ pub struct Settings {
     pub access_token_minutes: u32,
     /// Lifetime of a refresh token, in days.
     pub refresh_token_days: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    /// Secrets and the database URL (it may hold a password) are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { "<redacted>" } else { "<unset>" };
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("database", &self.database().to_string())
+            .field("horizon_months", &self.horizon_months)
+            .field("max_connections", &self.max_connections)
+            .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("jwt_secret", &redacted(self.jwt_secret.is_some()))
+            .field("jwt_secret_file", &self.jwt_secret_file)
+            .field(
+                "jwt_previous_secrets",
+                &redacted(!self.jwt_previous_secrets.is_empty()),
+            )
+            .field("access_token_minutes", &self.access_token_minutes)
+            .field("refresh_token_days", &self.refresh_token_days)
+            .finish()
+    }
 }
 
 impl Default for Settings {

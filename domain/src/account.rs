@@ -68,20 +68,31 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// Refuses a sign-in attempt once either count reached its limit; the error says when
-    /// to retry (the window after the oldest counted failure, at most).
+    /// Refuses a sign-in attempt once either count of earlier failures (count, oldest)
+    /// reached its limit; the error says when to retry: when the oldest failure that
+    /// tripped a limit leaves the window.
     pub fn check(
         &self,
-        email_failures: u64,
-        address_failures: u64,
-        oldest_failure: Option<DateTime<Utc>>,
+        email: (u64, Option<DateTime<Utc>>),
+        address: (u64, Option<DateTime<Utc>>),
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
-        if email_failures < self.per_email && address_failures < self.per_address {
+        let tripped = [(email, self.per_email), (address, self.per_address)]
+            .into_iter()
+            .filter(|((count, _), limit)| count >= limit)
+            .map(|((_, oldest), _)| oldest)
+            .collect::<Vec<_>>();
+        if tripped.is_empty() {
             return Ok(());
         }
-        let retry = oldest_failure
-            .map(|t| (t + self.window - now).num_seconds().max(1))
+        let retry = tripped
+            .into_iter()
+            .map(|oldest| {
+                oldest
+                    .map(|t| (t + self.window - now).num_seconds().max(1))
+                    .unwrap_or(self.window.num_seconds())
+            })
+            .max()
             .unwrap_or(self.window.num_seconds());
         Err(DomainError::Throttled {
             retry_after_secs: retry as u64,
@@ -116,14 +127,19 @@ mod tests {
     fn sign_in_is_throttled_per_email_and_per_address() {
         let t = Utc::now();
         let throttle = LoginThrottle::default();
-        assert!(throttle.check(4, 19, Some(t), t).is_ok());
+        assert!(throttle.check((4, Some(t)), (19, Some(t)), t).is_ok());
         let err = throttle
-            .check(5, 0, Some(t - Duration::minutes(5)), t)
+            .check((5, Some(t - Duration::minutes(5))), (0, None), t)
             .unwrap_err();
         assert_eq!(err.code(), "TOO_MANY_REQUESTS");
         assert!(
             matches!(err, DomainError::Throttled { retry_after_secs } if retry_after_secs == 600)
         );
-        assert!(throttle.check(0, 20, None, t).is_err());
+        let by_address = throttle
+            .check((1, Some(t)), (20, Some(t - Duration::minutes(14))), t)
+            .unwrap_err();
+        assert!(
+            matches!(by_address, DomainError::Throttled { retry_after_secs } if retry_after_secs == 60)
+        );
     }
 }

@@ -217,6 +217,8 @@ pub enum Requirement {
     OwnRole(Role),
     /// This role on at least one department.
     AnyDepartment(Role),
+    /// This role on at least one department, as one's own membership.
+    OwnAnyDepartment(Role),
     /// The user who made the delegation, or an own manager of its department.
     DelegatorOrManager,
     CuratorOf(Uuid),
@@ -264,7 +266,7 @@ pub fn requirement(action: Action, resource: &Resource<'_>, caller: Option<Uuid>
         (A::ManageMembers, Resource::Department(_)) => R::OwnRole(Role::Manager),
         (A::Delegate(role), Resource::Department(_)) => R::OwnRole(role),
         (A::RevokeDelegation, Resource::Delegation { .. }) => R::DelegatorOrManager,
-        (A::ListUsers, Resource::Hub) => R::AnyDepartment(Role::Manager),
+        (A::ListUsers, Resource::Hub) => R::OwnAnyDepartment(Role::Manager),
         (A::CreatePlace | A::CreateTag, Resource::Hub) => R::AnyDepartment(Role::Contributor),
         (A::CurateSite, Resource::Site(site)) => R::CuratorOf(*site),
         (A::ReadAudit, Resource::Hub) => R::Auditor,
@@ -320,11 +322,14 @@ pub fn authorize(
     let allowed = match (required, resource) {
         (Requirement::Role(role), _) | (Requirement::OwnRole(role), _) => department_of(resource)
             .and_then(|path| on(path, role, matches!(required, Requirement::OwnRole(_)))),
-        (Requirement::AnyDepartment(role), _) => active()
-            .filter(|g| g.role >= role)
-            .max_by_key(|g| g.role)
-            .cloned()
-            .map(Allowance::Grant),
+        (Requirement::AnyDepartment(role), _) | (Requirement::OwnAnyDepartment(role), _) => {
+            let own = matches!(required, Requirement::OwnAnyDepartment(_));
+            active()
+                .filter(|g| g.role >= role && (!own || g.delegated_by.is_none()))
+                .max_by_key(|g| g.role)
+                .cloned()
+                .map(Allowance::Grant)
+        }
         (
             Requirement::DelegatorOrManager,
             Resource::Delegation {
@@ -369,6 +374,9 @@ fn forbidden(required: Requirement, resource: &Resource<'_>) -> DomainError {
             )
         }
         Requirement::AnyDepartment(role) => format!("{} on any department", role.as_str()),
+        Requirement::OwnAnyDepartment(role) => {
+            format!("{} on any department (own, not delegated)", role.as_str())
+        }
         Requirement::DelegatorOrManager => {
             format!("delegator, or manager on department {department}")
         }
@@ -397,6 +405,33 @@ pub fn effective_roles(
                 .map(|g| (d.id, g.role, g.delegated_by))
         })
         .collect()
+}
+
+/// Whether a delegated grant still stands: a loan is only as good as the lender's own
+/// standing. It lapses when the delegator's account is disabled or they no longer hold,
+/// as their own, at least that role on the department or one above it.
+pub fn delegation_backed(
+    grant: &Grant,
+    delegator: Option<&UserPrincipal>,
+    departments: &[Department],
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(by) = grant.delegated_by else {
+        return true;
+    };
+    let Some(delegator) = delegator.filter(|d| d.id == by && !d.disabled) else {
+        return false;
+    };
+    let Some(path) = DepartmentPath::of(departments, grant.department_id) else {
+        return false;
+    };
+    delegator.admin
+        || delegator.grants.iter().any(|g| {
+            g.delegated_by.is_none()
+                && g.active_at(now)
+                && g.role >= grant.role
+                && path.ids.contains(&g.department_id)
+        })
 }
 
 /// Whether `delegator` may lend `role` on a department to `delegate` for `[from, until)`:

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use silo_domain::DomainError;
 use silo_domain::field::Email;
-use silo_domain::rights::{Grant, Role, UserPrincipal};
+use silo_domain::rights::{self, Grant, Role, UserPrincipal};
 use uuid::Uuid;
 
 /// A stored user account (the password hash stays in storage and the sign-in check).
@@ -240,8 +240,39 @@ impl Store {
         txn.commit().await.map_err(internal)
     }
 
-    /// What the rights policy needs to know about a user: flags, grants, curated sites.
+    /// What the rights policy needs to know about a user: flags, grants in force (a
+    /// delegation whose lender lost their standing is dropped), curated sites.
     pub async fn principal(&self, user_id: Uuid) -> Result<Option<UserPrincipal>, DomainError> {
+        let Some(mut principal) = self.stored_principal(user_id).await? else {
+            return Ok(None);
+        };
+        let mut lenders: Vec<Uuid> = principal
+            .grants
+            .iter()
+            .filter_map(|g| g.delegated_by)
+            .collect();
+        lenders.sort();
+        lenders.dedup();
+        if lenders.is_empty() {
+            return Ok(Some(principal));
+        }
+        let departments = self.departments().await?;
+        let mut lender_principals = Vec::new();
+        for lender in lenders {
+            lender_principals.extend(self.stored_principal(lender).await?);
+        }
+        let now = Utc::now();
+        principal.grants.retain(|g| {
+            let lender = lender_principals
+                .iter()
+                .find(|p| Some(p.id) == g.delegated_by);
+            rights::delegation_backed(g, lender, &departments, now)
+        });
+        Ok(Some(principal))
+    }
+
+    /// The user's flags and every stored grant, as they are in the database.
+    async fn stored_principal(&self, user_id: Uuid) -> Result<Option<UserPrincipal>, DomainError> {
         let Some(account) = self.user(user_id).await? else {
             return Ok(None);
         };

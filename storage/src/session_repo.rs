@@ -22,6 +22,8 @@ pub enum RefreshOutcome {
     Rotated {
         user_id: Uuid,
         family_id: Uuid,
+        /// When the sign-in ends: rotation does not extend it.
+        expires_at: DateTime<Utc>,
     },
     /// The token had been used or revoked already: its whole family is now revoked.
     Reused {
@@ -67,11 +69,13 @@ impl Store {
         Ok(())
     }
 
-    /// Spends a refresh token. Of two concurrent uses of one token exactly one rotates; the
-    /// other counts as reuse and revokes the family, as a stolen token's would.
+    /// Spends a refresh token and stores `next_hash` in its place, in one transaction.
+    /// Of two concurrent uses of one token exactly one rotates; the other counts as reuse
+    /// and revokes the family — the token just stored included — as a stolen token's would.
     pub async fn use_refresh_token(
         &self,
         token_hash: &str,
+        next_hash: String,
         now: DateTime<Utc>,
     ) -> Result<RefreshOutcome, DomainError> {
         let Some(row) = refresh_token::Entity::find()
@@ -105,9 +109,23 @@ impl Store {
         } else if row.expires_at <= now {
             RefreshOutcome::Expired
         } else {
+            refresh_token::Entity::insert(refresh_token::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(row.user_id),
+                family_id: Set(row.family_id),
+                token_hash: Set(next_hash),
+                created_at: Set(now),
+                expires_at: Set(row.expires_at),
+                used_at: Set(None),
+                revoked_at: Set(None),
+            })
+            .exec_without_returning(&txn)
+            .await
+            .map_err(internal)?;
             RefreshOutcome::Rotated {
                 user_id: row.user_id,
                 family_id: row.family_id,
+                expires_at: row.expires_at,
             }
         };
         txn.commit().await.map_err(internal)?;
@@ -132,25 +150,57 @@ impl Store {
         Ok(Some(row.user_id))
     }
 
+    /// Whether a sign-in (a refresh-token family) is still live: access tokens name it,
+    /// so sign-out, a password reset or a disabled account end them too.
+    pub async fn session_active(
+        &self,
+        family_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DomainError> {
+        let live = refresh_token::Entity::find()
+            .filter(refresh_token::Column::FamilyId.eq(family_id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .filter(refresh_token::Column::ExpiresAt.gt(now))
+            .count(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(live > 0)
+    }
+
     /// Ends every session of a user.
     pub async fn revoke_sessions(&self, user_id: Uuid) -> Result<(), DomainError> {
         revoke_sessions_of(&self.db, user_id, Utc::now()).await
     }
 
-    /// Records a failed sign-in against each subject (`email:…`, `addr:…`).
+    /// Records a sign-in attempt against each subject (`email:…`, `addr:…`) as a failure
+    /// before the password is checked, so parallel guesses all count; returns the rows'
+    /// ids, for a success to take back.
     pub async fn record_login_failure(
         &self,
         subjects: &[String],
         now: DateTime<Utc>,
-    ) -> Result<(), DomainError> {
-        login_failure::Entity::insert_many(subjects.iter().map(|s| login_failure::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            subject: Set(s.clone()),
-            failed_at: Set(now),
+    ) -> Result<Vec<Uuid>, DomainError> {
+        let ids: Vec<Uuid> = subjects.iter().map(|_| Uuid::now_v7()).collect();
+        login_failure::Entity::insert_many(subjects.iter().zip(&ids).map(|(s, id)| {
+            login_failure::ActiveModel {
+                id: Set(*id),
+                subject: Set(s.chars().take(300).collect()),
+                failed_at: Set(now),
+            }
         }))
         .exec_without_returning(&self.db)
         .await
         .map_err(internal)?;
+        Ok(ids)
+    }
+
+    /// Takes back recorded attempts (the password was right).
+    pub async fn forget_login_failures(&self, ids: &[Uuid]) -> Result<(), DomainError> {
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::Id.is_in(ids.iter().copied()))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
         Ok(())
     }
 
@@ -160,6 +210,7 @@ impl Store {
         subject: &str,
         since: DateTime<Utc>,
     ) -> Result<(u64, Option<DateTime<Utc>>), DomainError> {
+        let subject: String = subject.chars().take(300).collect();
         let query = login_failure::Entity::find()
             .filter(login_failure::Column::Subject.eq(subject))
             .filter(login_failure::Column::FailedAt.gt(since));
@@ -184,7 +235,10 @@ impl Store {
         login_failure::Entity::delete_many()
             .filter(
                 sea_orm::Condition::any()
-                    .add(login_failure::Column::Subject.eq(subject))
+                    .add(
+                        login_failure::Column::Subject
+                            .eq(subject.chars().take(300).collect::<String>()),
+                    )
                     .add(login_failure::Column::FailedAt.lt(older_than)),
             )
             .exec(&self.db)

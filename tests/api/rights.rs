@@ -515,6 +515,17 @@ fn cases() -> Vec<Case> {
             query: "mutation($u: ID!) { resetPassword(id: $u, password: \"another long password\") }",
             allowed: admin_only,
         },
+        // The reads reserved to managers and admins.
+        Case {
+            name: "users",
+            query: "query { users { id } }",
+            allowed: |w| w.own_culture_role() == Some(Role::Manager) || w == Who::OtherManager,
+        },
+        Case {
+            name: "departmentMembers",
+            query: "query($d: ID!) { departmentMembers(departmentId: $d) { id } }",
+            allowed: |w| w.own_culture_role() == Some(Role::Manager),
+        },
     ]
 }
 
@@ -834,8 +845,13 @@ both_backends!(token_attacks_are_refused, |b: Backend| async move {
     refused(city.app.post_as(Some(&none), me, json!({}), None).await);
     // Expired, signed with the real secret.
     let keys = silo_api::identity::Keyring::new(TEST_JWT_SECRET, &[]).unwrap();
+    let editor = city.ids[&Who::Editor];
+    let live_session: Uuid = claims["sid"].as_str().unwrap().parse().unwrap();
+    let fresh = keys.issue(editor, live_session, Utc::now(), Duration::minutes(15));
+    city.app.query_as(&fresh, me, json!({})).await;
     let expired = keys.issue(
-        city.ids[&Who::Editor],
+        editor,
+        live_session,
         Utc::now() - Duration::hours(2),
         Duration::minutes(15),
     );
@@ -844,7 +860,7 @@ both_backends!(token_attacks_are_refused, |b: Backend| async move {
     let stranger =
         silo_api::identity::Keyring::new("another-secret-of-thirty-two-bytes-or-more", &[])
             .unwrap();
-    let unknown = stranger.issue(city.ids[&Who::Editor], Utc::now(), Duration::minutes(15));
+    let unknown = stranger.issue(editor, live_session, Utc::now(), Duration::minutes(15));
     refused(city.app.post_as(Some(&unknown), me, json!({}), None).await);
     // A disabled user's still-unexpired token.
     refused(
@@ -901,10 +917,12 @@ both_backends!(token_attacks_are_refused, |b: Backend| async move {
     }
     // Logout revokes.
     let login = city.app.query(
-        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }",
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken accessToken } }",
         json!({ "e": "editor@ville.fr", "p": PASSWORD }),
     ).await;
     let token = login["login"]["refreshToken"].as_str().unwrap().to_owned();
+    let access = login["login"]["accessToken"].as_str().unwrap().to_owned();
+    city.app.query_as(&access, me, json!({})).await;
     let out = city
         .app
         .query(
@@ -915,6 +933,37 @@ both_backends!(token_attacks_are_refused, |b: Backend| async move {
     assert_eq!(out["logout"], true);
     let (_, body) = city.app.post(refresh, json!({ "r": token }), None).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // The sign-in's access token ends with it.
+    refused(city.app.post_as(Some(&access), me, json!({}), None).await);
+    // A password reset ends every sign-in, access tokens included.
+    let publisher = city.token(Who::Publisher).unwrap().to_owned();
+    city.app.query_as(&publisher, me, json!({})).await;
+    city.app
+        .query_as(
+            city.token(Who::Admin).unwrap(),
+            "mutation($u: ID!) { resetPassword(id: $u, password: \"a brand new password\") }",
+            json!({ "u": city.ids[&Who::Publisher] }),
+        )
+        .await;
+    refused(
+        city.app
+            .post_as(Some(&publisher), me, json!({}), None)
+            .await,
+    );
+    // Changing one's own password needs the current one.
+    let (_, body) = city
+        .app
+        .post_as(
+            city.token(Who::Contributor),
+            "mutation($u: ID!) { resetPassword(id: $u, password: \"a brand new password\") }",
+            json!({ "u": city.ids[&Who::Contributor] }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "currentPassword",
+        "{body}"
+    );
 
     // A revoked site key is refused at once.
     let key = city.site_key.clone();

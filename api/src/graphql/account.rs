@@ -308,11 +308,37 @@ impl AccountMutation {
         Ok(UserNode(account))
     }
 
-    /// Sets a new password (admins, or the user for themself); ends the account's sessions.
-    async fn reset_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<bool> {
-        let target = account(ctx, &id).await?;
-        if principal(ctx).user_id() != Some(target.id) {
+    /// Sets a new password and ends the account's sessions: admins for anyone, a user for
+    /// themself with their current password.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        password: String,
+        current_password: Option<String>,
+    ) -> Result<bool> {
+        let id = uuid(&id, "id")?;
+        let own = principal(ctx).user_id() == Some(id);
+        if !own {
             allow(ctx, Action::ManageUsers, &Resource::Hub)?;
+        }
+        let target = account(ctx, &ID(id.to_string())).await?;
+        if own {
+            let given = current_password.ok_or_else(|| {
+                super::error::bad_input(
+                    "currentPassword",
+                    "is required to change one's own password",
+                )
+            })?;
+            if !sessions::password_matches(store(ctx), &target, given)
+                .await
+                .map_err(gql)?
+            {
+                return Err(super::error::bad_input(
+                    "currentPassword",
+                    "is not the current password",
+                ));
+            }
         }
         sessions::reset_password(store(ctx), &target, password, actor(ctx))
             .await

@@ -137,8 +137,17 @@ async fn update(
     let current = current(ctx, kind, id).await?;
     check(ctx, Action::Edit, &current).await?;
     if department_id != current.department_id() {
-        // Moving an item needs the right to create in the new department too.
-        check_new(ctx, department_id).await?;
+        // Moving an item needs the same right over it in the new department.
+        let path = department_path(ctx, department_id, "departmentId").await?;
+        allow(
+            ctx,
+            Action::Edit,
+            &Resource::Content {
+                department: &path,
+                created_by: current.publication().created_by,
+                status: current.publication().status,
+            },
+        )?;
     }
     stale(&current, expected_version)?;
     let make = validate().map_err(gql)?;
@@ -488,6 +497,29 @@ impl EditingMutation {
     }
 }
 
+/// Whether the policy lets the caller read this unpublished item.
+fn readable(
+    ctx: &Context<'_>,
+    departments: &[silo_domain::department::Department],
+    item: &ContentItem,
+) -> bool {
+    let Some(path) = silo_domain::rights::DepartmentPath::of(departments, item.department_id())
+    else {
+        return false;
+    };
+    silo_domain::rights::authorize(
+        principal(ctx),
+        Action::ReadDraft,
+        &Resource::Content {
+            department: &path,
+            created_by: item.publication().created_by,
+            status: item.publication().status,
+        },
+        Utc::now(),
+    )
+    .is_ok()
+}
+
 /// Reads of unpublished content, for those allowed to edit it.
 #[derive(Default)]
 pub struct EditingQuery;
@@ -567,31 +599,33 @@ impl EditingQuery {
             department_ids,
             created_by: (!editor_somewhere).then_some(me.id),
         };
-        let rows = store
-            .drafts_page(kind.into(), &query, page.after.as_ref(), page.limit + 1)
-            .await
-            .map_err(gql)?;
-        let has_next = rows.len() > page.limit;
+        // Items the policy hides are skipped; keep reading until the page is full, so a
+        // page is never empty while more remain.
         let mut visible = Vec::new();
-        for item in rows.into_iter().take(page.limit) {
-            let path = silo_domain::rights::DepartmentPath::of(&departments, item.department_id());
-            let allowed = path.is_some_and(|path| {
-                silo_domain::rights::authorize(
-                    principal(ctx),
-                    Action::ReadDraft,
-                    &Resource::Content {
-                        department: &path,
-                        created_by: item.publication().created_by,
-                        status: item.publication().status,
-                    },
-                    Utc::now(),
-                )
-                .is_ok()
-            });
-            if allowed {
-                visible.push(item);
+        let mut after = page.after;
+        let has_next = loop {
+            let rows = store
+                .drafts_page(kind.into(), &query, after.as_ref(), page.limit + 1)
+                .await
+                .map_err(gql)?;
+            let more = rows.len() > page.limit;
+            let mut rows = rows.into_iter().take(page.limit).peekable();
+            for item in rows.by_ref() {
+                after = Some((item.publication().updated_at, item.id()));
+                if readable(ctx, &departments, &item) {
+                    visible.push(item);
+                    if visible.len() == page.limit {
+                        break;
+                    }
+                }
             }
-        }
+            if visible.len() == page.limit {
+                break more || rows.peek().is_some();
+            }
+            if !more {
+                break false;
+            }
+        };
         let mut connection = Connection::new(page.after.is_some(), has_next);
         connection.edges.extend(visible.into_iter().map(|item| {
             let p = item.publication();

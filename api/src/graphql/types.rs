@@ -313,15 +313,26 @@ impl PublicationNode {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    async fn created_by(&self) -> Option<ID> {
-        self.0.created_by.map(|u| ID(u.to_string()))
+    /// The author's user id; null for callers who are not signed in.
+    async fn created_by(&self, ctx: &Context<'_>) -> Option<ID> {
+        staff_only(ctx, self.0.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    async fn updated_by(&self) -> Option<ID> {
-        self.0.updated_by.map(|u| ID(u.to_string()))
+    /// The last editor's user id; null for callers who are not signed in.
+    async fn updated_by(&self, ctx: &Context<'_>) -> Option<ID> {
+        staff_only(ctx, self.0.updated_by)
     }
+}
+
+/// Staff identities are for signed-in users only.
+fn staff_only(ctx: &Context<'_>, user: Option<Uuid>) -> Option<ID> {
+    let signed_in = matches!(
+        ctx.data_unchecked::<super::RequestContext>().principal,
+        silo_domain::rights::Principal::User(_)
+    );
+    user.filter(|_| signed_in).map(|u| ID(u.to_string()))
 }
 
 /// Who organizes an event.

@@ -20,6 +20,8 @@ pub const SECRET_FILE: &str = "jwt-secret";
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: Uuid,
+    /// The sign-in (refresh-token family) the token belongs to: ending it ends the token.
+    sid: Uuid,
     iat: i64,
     exp: i64,
     iss: String,
@@ -112,13 +114,14 @@ impl Keyring {
         &self.keys[0].kid
     }
 
-    /// A signed access token for `user_id`, valid for `ttl` from `now`.
-    pub fn issue(&self, user_id: Uuid, now: DateTime<Utc>, ttl: Duration) -> String {
+    /// A signed access token for `user_id` in sign-in `sid`, valid for `ttl` from `now`.
+    pub fn issue(&self, user_id: Uuid, sid: Uuid, now: DateTime<Utc>, ttl: Duration) -> String {
         let key = &self.keys[0];
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
         let claims = Claims {
             sub: user_id,
+            sid,
             iat: now.timestamp(),
             exp: (now + ttl).timestamp(),
             iss: ISSUER.to_owned(),
@@ -127,10 +130,10 @@ impl Keyring {
         jsonwebtoken::encode(&header, &claims, &key.encoding).expect("HS256 signing cannot fail")
     }
 
-    /// The user an access token was issued to. Refused (`UNAUTHENTICATED`): another
+    /// The user an access token was issued to, and its sign-in. Refused (`UNAUTHENTICATED`): another
     /// algorithm than HS256 (`none` included), an unknown `kid`, a bad signature, an
     /// expired token, a token that is not an access token.
-    pub fn verify(&self, token: &str) -> Result<Uuid, DomainError> {
+    pub fn verify(&self, token: &str) -> Result<(Uuid, Uuid), DomainError> {
         let refused = |why: &str| DomainError::unauthenticated(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| refused("malformed"))?;
         if header.alg != Algorithm::HS256 {
@@ -156,7 +159,7 @@ impl Keyring {
         if data.claims.typ != "access" {
             return Err(refused("not an access token"));
         }
-        Ok(data.claims.sub)
+        Ok((data.claims.sub, data.claims.sid))
     }
 }
 
@@ -196,11 +199,11 @@ mod tests {
     #[test]
     fn a_rotated_key_still_verifies_its_tokens() {
         let user = Uuid::now_v7();
-        let old = ring(A, &[]).issue(user, Utc::now(), Duration::minutes(15));
+        let old = ring(A, &[]).issue(user, user, Utc::now(), Duration::minutes(15));
         let rotated = ring(B, &[A]);
-        assert_eq!(rotated.verify(&old).unwrap(), user);
-        let new = rotated.issue(user, Utc::now(), Duration::minutes(15));
-        assert_eq!(rotated.verify(&new).unwrap(), user);
+        assert_eq!(rotated.verify(&old).unwrap(), (user, user));
+        let new = rotated.issue(user, user, Utc::now(), Duration::minutes(15));
+        assert_eq!(rotated.verify(&new).unwrap(), (user, user));
         // Once the old secret is dropped, its tokens are refused by kid.
         let err = ring(B, &[]).verify(&old).unwrap_err();
         assert!(err.to_string().contains("unknown key id"), "{err}");
@@ -244,13 +247,13 @@ mod tests {
     fn forged_tokens_are_refused() {
         let keys = ring(A, &[]);
         let user = Uuid::now_v7();
-        let token = keys.issue(user, Utc::now(), Duration::minutes(15));
+        let token = keys.issue(user, user, Utc::now(), Duration::minutes(15));
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let parts: Vec<&str> = token.split('.').collect();
 
         // Tampered payload, original signature.
         let claims = format!(
-            r#"{{"sub":"{}","iat":0,"exp":9999999999,"iss":"silo","typ":"access"}}"#,
+            r#"{{"sub":"{0}","sid":"{0}","iat":0,"exp":9999999999,"iss":"silo","typ":"access"}}"#,
             Uuid::now_v7()
         );
         let tampered = format!(
@@ -273,7 +276,12 @@ mod tests {
         assert!(keys.verify(&none).is_err());
 
         // Expired.
-        let old = keys.issue(user, Utc::now() - Duration::hours(1), Duration::minutes(15));
+        let old = keys.issue(
+            user,
+            user,
+            Utc::now() - Duration::hours(1),
+            Duration::minutes(15),
+        );
         assert!(
             keys.verify(&old)
                 .unwrap_err()
@@ -282,7 +290,7 @@ mod tests {
         );
 
         // Signed with another secret under our kid.
-        let other = ring(B, &[]).issue(user, Utc::now(), Duration::minutes(15));
+        let other = ring(B, &[]).issue(user, user, Utc::now(), Duration::minutes(15));
         let p: Vec<&str> = other.split('.').collect();
         let swapped = format!("{}.{}.{}", parts[0], p[1], p[2]);
         assert!(keys.verify(&swapped).is_err());

@@ -17,7 +17,7 @@ pub struct Caller {
 impl Caller {
     /// Resolves the credentials. Anything presented and not valid is refused
     /// (`UNAUTHENTICATED`) rather than served anonymously: a revoked key, a forged or
-    /// expired token, a disabled or deleted account.
+    /// expired token, an ended session, a disabled or deleted account.
     pub async fn from_authorization(
         store: &Store,
         identity: &Identity,
@@ -41,7 +41,10 @@ impl Caller {
                 site: Some(site),
             });
         }
-        let user_id = identity.keys().verify(token)?;
+        let (user_id, session) = identity.keys().verify(token)?;
+        if !store.session_active(session, chrono::Utc::now()).await? {
+            return Err(DomainError::unauthenticated("this session has ended"));
+        }
         match store.principal(user_id).await? {
             Some(user) if !user.disabled => Ok(Self {
                 principal: Principal::User(user),

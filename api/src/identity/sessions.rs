@@ -11,13 +11,24 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// What a successful sign-in or refresh hands back.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     pub user_id: Uuid,
     pub access_token: String,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_token: String,
     pub refresh_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Session {
+    /// Never the tokens themselves.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.user_id)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sign-in service: shared by every request.
@@ -59,13 +70,19 @@ impl Identity {
         let mut subjects = vec![email_subject.clone()];
         subjects.extend(client.map(|addr| format!("addr:{addr}")));
         let since = now - self.throttle.window;
-        let (by_email, oldest_email) = self.store.login_failures(&subjects[0], since).await?;
-        let (by_addr, oldest_addr) = match subjects.get(1) {
-            Some(s) => self.store.login_failures(s, since).await?,
+        let earlier = |s: &str| {
+            let s = s.to_owned();
+            async move { self.store.login_failures(&s, since).await }
+        };
+        let by_email = earlier(&subjects[0]).await?;
+        let by_addr = match subjects.get(1) {
+            Some(s) => earlier(s).await?,
             None => (0, None),
         };
-        self.throttle
-            .check(by_email, by_addr, oldest_email.or(oldest_addr), now)?;
+        // The attempt counts as a failure until the password proves right, so parallel
+        // guesses cannot all slip under the limit.
+        let attempt = self.store.record_login_failure(&subjects, now).await?;
+        self.throttle.check(by_email, by_addr, now)?;
 
         let account = match Email::parse(email) {
             Ok(email) => self.store.user_credentials(&email).await?,
@@ -77,33 +94,48 @@ impl Identity {
         };
         let matches = password::verify(password_given, hash).await?;
         let Some(account) = account.filter(|_| matches) else {
-            self.store.record_login_failure(&subjects, now).await?;
             return Err(refused());
         };
+        self.store.forget_login_failures(&attempt).await?;
         if account.disabled {
             return Err(DomainError::unauthenticated("this account is disabled"));
         }
         self.store
             .clear_login_failures(&email_subject, now - Duration::days(1))
             .await?;
-        self.start(account.id, Uuid::now_v7(), now).await
+        let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
+        let (family_id, expires_at) = (Uuid::now_v7(), now + self.refresh_ttl);
+        self.store
+            .insert_refresh_token(
+                account.id,
+                family_id,
+                secret::digest(&refresh_token),
+                expires_at,
+            )
+            .await?;
+        Ok(self.session(account.id, family_id, refresh_token, expires_at, now))
     }
 
     /// Exchanges a refresh token for a new pair. Presenting a spent token again revokes
     /// every token of its sign-in (the family): whoever stole it is signed out too.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, DomainError> {
         let now = Utc::now();
+        let next = secret::generate(secret::REFRESH_TOKEN_PREFIX);
         match self
             .store
-            .use_refresh_token(&secret::digest(refresh_token), now)
+            .use_refresh_token(&secret::digest(refresh_token), secret::digest(&next), now)
             .await?
         {
-            RefreshOutcome::Rotated { user_id, family_id } => {
+            RefreshOutcome::Rotated {
+                user_id,
+                family_id,
+                expires_at,
+            } => {
                 let active = self.store.user(user_id).await?.is_some_and(|u| !u.disabled);
                 if !active {
                     return Err(DomainError::unauthenticated("this account is disabled"));
                 }
-                self.start(user_id, family_id, now).await
+                Ok(self.session(user_id, family_id, next, expires_at, now))
             }
             RefreshOutcome::Reused { user_id } => {
                 tracing::warn!(%user_id, "a spent refresh token was presented again; its session is revoked");
@@ -125,29 +157,21 @@ impl Identity {
             .is_some())
     }
 
-    async fn start(
+    fn session(
         &self,
         user_id: Uuid,
         family_id: Uuid,
+        refresh_token: String,
+        refresh_expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Session, DomainError> {
-        let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
-        let refresh_expires_at = now + self.refresh_ttl;
-        self.store
-            .insert_refresh_token(
-                user_id,
-                family_id,
-                secret::digest(&refresh_token),
-                refresh_expires_at,
-            )
-            .await?;
-        Ok(Session {
+    ) -> Session {
+        Session {
             user_id,
-            access_token: self.keys.issue(user_id, now, self.access_ttl),
+            access_token: self.keys.issue(user_id, family_id, now, self.access_ttl),
             access_expires_at: now + self.access_ttl,
             refresh_token,
             refresh_expires_at,
-        })
+        }
     }
 }
 
@@ -162,6 +186,17 @@ pub async fn create_user(
     let email = check_credentials(email, &password_given)?;
     let hash = password::hash(password_given).await?;
     store.create_user(&email, hash, admin, actor).await
+}
+
+/// Whether `password_given` is the account's current password.
+pub async fn password_matches(
+    store: &Store,
+    user: &UserAccount,
+    password_given: String,
+) -> Result<bool, DomainError> {
+    let email = Email::parse(&user.email).map_err(DomainError::from)?;
+    let hash = store.user_credentials(&email).await?.map(|(_, hash)| hash);
+    password::verify(password_given, hash).await
 }
 
 /// Sets a new password (ending the account's sessions).

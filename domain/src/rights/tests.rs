@@ -270,6 +270,9 @@ fn hub_actions_follow_the_table() {
     assert!(allowed(&everyone[0], CreateTag, Resource::Hub));
     assert!(!allowed(&everyone[2], ListUsers, Resource::Hub));
     assert!(allowed(&everyone[3], ListUsers, Resource::Hub));
+    let lent_manager = user(vec![delegated(SPORTS, Role::Manager, -1, 1)]);
+    assert!(!allowed(&lent_manager, ListUsers, Resource::Hub));
+    assert!(allowed(&lent_manager, CreatePlace, Resource::Hub));
     // An expired membership counts for nothing.
     let expired = user(vec![delegated(SPORTS, Role::Manager, -3, -1)]);
     assert!(!allowed(&expired, CreatePlace, Resource::Hub));
@@ -402,4 +405,46 @@ fn department_paths_walk_up_the_tree() {
     );
     assert_eq!(path(CITY).ids, vec![id(CITY)]);
     assert!(DepartmentPath::of(&tree(), id(999)).is_none());
+}
+
+#[test]
+fn a_loan_lapses_with_the_lenders_standing() {
+    let loan = delegated(LIBRARIES, Role::Publisher, -1, 1); // lent by COLLEAGUE
+    let lender = |grants: Vec<Grant>, disabled: bool| UserPrincipal {
+        id: id(COLLEAGUE),
+        disabled,
+        grants,
+        ..Default::default()
+    };
+    let t = now();
+    let ok = |d: &UserPrincipal| delegation_backed(&loan, Some(d), &tree(), t);
+    assert!(ok(&lender(vec![grant(LIBRARIES, Role::Publisher)], false)));
+    assert!(
+        ok(&lender(vec![grant(CULTURE, Role::Manager)], false)),
+        "held above"
+    );
+    assert!(
+        !ok(&lender(vec![grant(LIBRARIES, Role::Editor)], false)),
+        "demoted since"
+    );
+    assert!(
+        !ok(&lender(vec![grant(SPORTS, Role::Manager)], false)),
+        "elsewhere"
+    );
+    assert!(
+        !ok(&lender(vec![grant(LIBRARIES, Role::Publisher)], true)),
+        "disabled"
+    );
+    assert!(
+        !ok(&lender(
+            vec![delegated(LIBRARIES, Role::Manager, -1, 1)],
+            false
+        )),
+        "their own loan does not back a loan"
+    );
+    assert!(!delegation_backed(&loan, None, &tree(), t), "account gone");
+    assert!(
+        delegation_backed(&grant(SPORTS, Role::Editor), None, &tree(), t),
+        "own grants stand"
+    );
 }
