@@ -19,5 +19,6 @@ pub mod query;
 pub mod recurrence;
 pub mod rights;
 pub mod site;
+pub mod workflow;
 
 pub use error::{DomainError, FieldError, Invalid, Violations};

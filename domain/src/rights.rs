@@ -154,9 +154,14 @@ pub enum Action {
     Create,
     Edit,
     Delete,
+    /// Ask a publisher to review a draft.
+    SubmitForReview,
+    /// Publish, or approve an item in review.
     Publish,
     Unpublish,
     Archive,
+    /// Bring an archived or unpublished item back to draft.
+    Restore,
     /// Grant and revoke a department's memberships.
     ManageMembers,
     /// Lend a role for a time window.
@@ -174,6 +179,8 @@ pub enum Action {
     /// Change a site's homepage and featured slots.
     CurateSite,
     ReadAudit,
+    /// Unpublish all of a department's content in one call.
+    TakedownDepartment,
 }
 
 impl Action {
@@ -184,9 +191,11 @@ impl Action {
             Self::Create,
             Self::Edit,
             Self::Delete,
+            Self::SubmitForReview,
             Self::Publish,
             Self::Unpublish,
             Self::Archive,
+            Self::Restore,
             Self::ManageMembers,
             Self::RevokeDelegation,
             Self::ListUsers,
@@ -199,6 +208,7 @@ impl Action {
             Self::ManageUsers,
             Self::CurateSite,
             Self::ReadAudit,
+            Self::TakedownDepartment,
         ];
         all.extend(Role::ALL.map(Self::Delegate));
         all
@@ -242,12 +252,22 @@ pub fn requirement(action: Action, resource: &Resource<'_>, caller: Option<Uuid>
             },
         ) => R::Anyone,
         (
-            A::ReadDraft | A::Edit,
+            A::ReadDraft | A::Edit | A::SubmitForReview,
             Resource::Content {
                 created_by, status, ..
             },
         ) if own_draft(*created_by, *status) => R::Role(Role::Contributor),
-        (A::ReadDraft | A::Edit, Resource::Content { .. }) => R::Role(Role::Editor),
+        // What the public sees changes only by a publisher's hand.
+        (
+            A::Edit,
+            Resource::Content {
+                status: ContentStatus::Published,
+                ..
+            },
+        ) => R::Role(Role::Publisher),
+        (A::ReadDraft | A::Edit | A::SubmitForReview, Resource::Content { .. }) => {
+            R::Role(Role::Editor)
+        }
         (
             A::Delete,
             Resource::Content {
@@ -260,7 +280,7 @@ pub fn requirement(action: Action, resource: &Resource<'_>, caller: Option<Uuid>
             _ => R::Role(Role::Publisher),
         },
         (A::Create, Resource::NewContent { .. }) => R::Role(Role::Contributor),
-        (A::Publish | A::Unpublish | A::Archive, Resource::Content { .. }) => {
+        (A::Publish | A::Unpublish | A::Archive | A::Restore, Resource::Content { .. }) => {
             R::Role(Role::Publisher)
         }
         (A::ManageMembers, Resource::Department(_)) => R::OwnRole(Role::Manager),

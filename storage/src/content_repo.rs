@@ -8,6 +8,7 @@ use crate::outbox::{self, Change, OutboxEvent};
 use crate::write::{LINK_BATCH, Links, insert_rows, put, remove};
 use crate::{Store, association_repo, event_repo, internal, news_repo, service_repo};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
@@ -262,6 +263,71 @@ impl Store {
         txn.commit().await.map_err(internal)
     }
 
+    /// Moves an item to workflow state `to` if its stored version is still the item's;
+    /// the version moves on, `published_at` is set when it becomes public. `note` (a
+    /// takedown reason, a review comment) goes into the outbox row.
+    pub async fn set_status(
+        &self,
+        item: &ContentItem,
+        to: ContentStatus,
+        actor: Option<Uuid>,
+        note: Option<&str>,
+    ) -> Result<ContentItem, DomainError> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        let next = status_write(&txn, item, to, actor, note, Utc::now()).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(next)
+    }
+
+    /// Unpublishes, in one transaction, every published item of the departments (a
+    /// takedown); returns the items as they were, for the caller's record.
+    pub async fn unpublish_departments(
+        &self,
+        department_ids: &[Uuid],
+        actor: Option<Uuid>,
+        reason: &str,
+    ) -> Result<Vec<ContentItem>, DomainError> {
+        macro_rules! published_ids {
+            ($entity:ident) => {{
+                use $entity as t;
+                t::Entity::find()
+                    .select_only()
+                    .column(t::Column::Id)
+                    .filter(t::Column::Status.eq(ContentStatus::Published.as_str()))
+                    .filter(t::Column::DepartmentId.is_in(department_ids.iter().copied()))
+                    .into_tuple::<Uuid>()
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+            }};
+        }
+        let mut items = Vec::new();
+        for kind in ContentKind::ALL {
+            let ids = match kind {
+                ContentKind::Event => published_ids!(event),
+                ContentKind::Association => published_ids!(association),
+                ContentKind::NewsArticle => published_ids!(news_article),
+                ContentKind::PublicService => published_ids!(public_service),
+            };
+            items.extend(self.content_items(kind, &ids).await?);
+        }
+        let now = Utc::now();
+        let txn = self.db.begin().await.map_err(internal)?;
+        for item in &items {
+            status_write(
+                &txn,
+                item,
+                ContentStatus::Unpublished,
+                actor,
+                Some(reason),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await.map_err(internal)?;
+        Ok(items)
+    }
+
     /// Deletes an item whose stored version is still `expected` (occurrences and links go
     /// with it).
     pub async fn delete_content(
@@ -306,6 +372,68 @@ impl Store {
         .await?;
         txn.commit().await.map_err(internal)
     }
+}
+
+/// The status change of one item inside `txn`, with its outbox row.
+async fn status_write(
+    txn: &impl sea_orm::ConnectionTrait,
+    item: &ContentItem,
+    to: ContentStatus,
+    actor: Option<Uuid>,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ContentItem, DomainError> {
+    let (id, from) = (item.id(), item.publication().status);
+    let expected = item.publication().version;
+    let published_at = if to == ContentStatus::Published {
+        Some(now)
+    } else {
+        item.publication().published_at
+    };
+    macro_rules! update {
+        ($entity:ident) => {{
+            use $entity as t;
+            t::Entity::update_many()
+                .col_expr(t::Column::Status, Expr::value(to.as_str()))
+                .col_expr(t::Column::Version, Expr::value(expected + 1))
+                .col_expr(t::Column::PublishedAt, Expr::value(published_at))
+                .filter(t::Column::Id.eq(id))
+                .filter(t::Column::Version.eq(expected))
+                .exec(txn)
+                .await
+                .map_err(internal)?
+                .rows_affected
+        }};
+    }
+    let updated = match item.kind() {
+        ContentKind::Event => update!(event),
+        ContentKind::Association => update!(association),
+        ContentKind::NewsArticle => update!(news_article),
+        ContentKind::PublicService => update!(public_service),
+    };
+    if updated != 1 {
+        return Err(DomainError::Conflict(format!(
+            "{} was changed by someone else since version {expected}",
+            item.kind().as_str()
+        )));
+    }
+    let mut next = item.clone();
+    let p = next.publication_mut();
+    p.status = to;
+    p.version = expected + 1;
+    p.published_at = published_at;
+    let change = match (from, to) {
+        (_, ContentStatus::Published) => Change::Published,
+        (ContentStatus::Published, _) => Change::Unpublished,
+        _ => Change::Updated,
+    };
+    let mut event = content_event(&next, change, actor);
+    event.payload["from"] = from.as_str().into();
+    if let Some(note) = note {
+        event.payload["note"] = note.into();
+    }
+    outbox::append(txn, event, now).await?;
+    Ok(next)
 }
 
 /// The outbox row of a content write.

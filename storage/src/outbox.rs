@@ -17,6 +17,10 @@ pub enum Change {
     Created,
     Updated,
     Deleted,
+    /// Became public.
+    Published,
+    /// Stopped being public (unpublished, archived, taken down).
+    Unpublished,
 }
 
 impl Change {
@@ -25,6 +29,8 @@ impl Change {
             Self::Created => "created",
             Self::Updated => "updated",
             Self::Deleted => "deleted",
+            Self::Published => "published",
+            Self::Unpublished => "unpublished",
         }
     }
 }

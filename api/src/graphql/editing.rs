@@ -61,7 +61,7 @@ fn node<N>(item: ContentItem, pick: impl FnOnce(ContentNode) -> Option<N>) -> Re
 }
 
 /// The policy's view of a stored item.
-async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem) -> Result<()> {
+pub(super) async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem) -> Result<()> {
     let path = department_path(ctx, item.department_id(), "departmentId").await?;
     allow(
         ctx,
@@ -85,7 +85,11 @@ async fn check_new(ctx: &Context<'_>, department_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-async fn current(ctx: &Context<'_>, kind: content::ContentKind, id: &ID) -> Result<ContentItem> {
+pub(super) async fn current(
+    ctx: &Context<'_>,
+    kind: content::ContentKind,
+    id: &ID,
+) -> Result<ContentItem> {
     let id = uuid(id, "id")?;
     store(ctx)
         .content_item(kind, id)
@@ -192,7 +196,7 @@ async fn settle_slug(
     Ok(())
 }
 
-fn stale(current: &ContentItem, expected: i32) -> Result<()> {
+pub(super) fn stale(current: &ContentItem, expected: i32) -> Result<()> {
     let version = current.publication().version;
     if version == expected {
         Ok(())
@@ -223,7 +227,7 @@ async fn delete(
     })
 }
 
-async fn reload(ctx: &Context<'_>, item: &ContentItem) -> Result<ContentItem> {
+pub(super) async fn reload(ctx: &Context<'_>, item: &ContentItem) -> Result<ContentItem> {
     store(ctx)
         .content_item(item.kind(), item.id())
         .await

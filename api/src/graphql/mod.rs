@@ -14,6 +14,7 @@ mod news;
 mod reference;
 mod services;
 mod types;
+mod workflow;
 
 use crate::identity::{Caller, Identity};
 use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
@@ -49,6 +50,7 @@ pub struct MutationRoot(
     editing::EditingMutation,
     members::MembersMutation,
     reference::ReferenceMutation,
+    workflow::WorkflowMutation,
 );
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
