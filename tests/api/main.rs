@@ -9,3 +9,4 @@ mod http;
 mod rights;
 mod schema_sdl;
 mod storage;
+mod workflow;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// Every kind of caller the matrix checks. "Culture" owns the content; "Other" roles are
 /// held on Sports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Who {
+pub(crate) enum Who {
     Anonymous,
     SiteKey,
     Contributor,
@@ -93,15 +93,15 @@ impl Who {
 
 const PASSWORD: &str = "a long enough password";
 
-struct City {
-    app: TestApp,
-    culture: Uuid,
-    sports: Uuid,
-    site: Uuid,
-    tokens: HashMap<Who, String>,
-    ids: HashMap<Who, Uuid>,
-    bystander: Uuid,
-    site_key: String,
+pub(crate) struct City {
+    pub(crate) app: TestApp,
+    pub(crate) culture: Uuid,
+    pub(crate) sports: Uuid,
+    pub(crate) site: Uuid,
+    pub(crate) tokens: HashMap<Who, String>,
+    pub(crate) ids: HashMap<Who, Uuid>,
+    pub(crate) bystander: Uuid,
+    pub(crate) site_key: String,
 }
 
 async fn login(app: &TestApp, email: &str) -> String {
@@ -116,7 +116,7 @@ async fn login(app: &TestApp, email: &str) -> String {
 
 /// Culture (with Libraries below it) and Sports, one user per kind of caller, a site
 /// showing Culture with a key.
-async fn city(backend: Backend) -> City {
+pub(crate) async fn city(backend: Backend) -> City {
     let app = spawn_app_on(fresh_database(backend).await).await;
     let store = &app.store;
     let culture = admin::create_department(store, "Culture", Some("culture".into()), None, false)
@@ -235,7 +235,7 @@ async fn city(backend: Backend) -> City {
 }
 
 impl City {
-    fn token(&self, who: Who) -> Option<&str> {
+    pub(crate) fn token(&self, who: Who) -> Option<&str> {
         match who {
             Who::Anonymous => None,
             Who::SiteKey => Some(&self.site_key),
@@ -243,12 +243,12 @@ impl City {
         }
     }
 
-    fn admin(&self) -> Uuid {
+    pub(crate) fn admin(&self) -> Uuid {
         self.ids[&Who::Admin]
     }
 
     /// A draft of `kind` owned by `department`, created by the admin.
-    async fn draft(&self, kind: &str, department: Uuid, n: usize) -> ContentItem {
+    pub(crate) async fn draft(&self, kind: &str, department: Uuid, n: usize) -> ContentItem {
         let mut publication = Publication::draft(Utc::now());
         publication.created_by = Some(self.admin());
         let id = Uuid::now_v7();
@@ -515,6 +515,27 @@ fn cases() -> Vec<Case> {
             query: "mutation($u: ID!) { resetPassword(id: $u, password: \"another long password\") }",
             allowed: admin_only,
         },
+        // Workflow, on a draft by someone else.
+        Case {
+            name: "submitForReview",
+            query: "mutation($id: ID!) { submitForReview(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+            allowed: culture_at_least(Role::Editor),
+        },
+        Case {
+            name: "publish",
+            query: "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+            allowed: culture_at_least(Role::Publisher),
+        },
+        Case {
+            name: "archive",
+            query: "mutation($id: ID!) { archive(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+            allowed: culture_at_least(Role::Publisher),
+        },
+        Case {
+            name: "takedownDepartment",
+            query: "mutation($d: ID!) { takedownDepartment(departmentId: $d, reason: \"test\") { count } }",
+            allowed: admin_only,
+        },
         // The reads reserved to managers and admins.
         Case {
             name: "users",
@@ -537,6 +558,9 @@ async fn arguments(city: &City, case: &str, n: usize) -> Value {
     let content_kind = ["Event", "Association", "NewsArticle", "PublicService"]
         .iter()
         .find(|k| case == format!("update{k}") || case == format!("delete{k}"));
+    if matches!(case, "submitForReview" | "publish" | "archive") {
+        return target(city.draft("event", city.culture, n).await.id());
+    }
     if let Some(kind) = content_kind {
         let kind = match *kind {
             "Event" => "event",
