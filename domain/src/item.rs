@@ -9,7 +9,7 @@ use crate::public_service::PublicService;
 use uuid::Uuid;
 
 /// An event, association, news article or public service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ContentItem {
     Event(Event),
     Association(Association),
@@ -117,5 +117,103 @@ impl ContentItem {
             Self::PublicService(s) => s.id = self.id(),
         }
         Some(next)
+    }
+}
+
+/// One field that differs between two saved versions (dotted path, JSON values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+impl ContentItem {
+    /// The editor's fields as JSON, for snapshots and diffs.
+    pub fn fields_json(&self) -> serde_json::Value {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        value
+            .as_object()
+            .and_then(|kind| kind.values().next())
+            .and_then(|item| item.get("fields"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The fields that differ from `older` to `self`, by dotted path, in order.
+    pub fn diff(&self, older: &ContentItem) -> Vec<FieldChange> {
+        let mut changes = Vec::new();
+        diff_values("", &older.fields_json(), &self.fields_json(), &mut changes);
+        changes
+    }
+}
+
+fn diff_values(
+    path: &str,
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    out: &mut Vec<FieldChange>,
+) {
+    use serde_json::Value;
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_values(
+                    &child,
+                    b.get(key).unwrap_or(&Value::Null),
+                    a.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (b, a) if b != a => out.push(FieldChange {
+            field: path.to_owned(),
+            before: b.clone(),
+            after: a.clone(),
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Publication;
+    use crate::news::{NewsArticle, NewsInput};
+
+    fn article(title: &str, featured: bool) -> ContentItem {
+        ContentItem::NewsArticle(NewsArticle {
+            id: Uuid::from_u128(1),
+            publication: Publication::draft(chrono::Utc::now()),
+            fields: NewsInput {
+                department_id: Uuid::from_u128(2),
+                title: title.into(),
+                slug: Some("same".into()),
+                featured,
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        })
+    }
+
+    #[test]
+    fn a_diff_lists_the_changed_fields_and_a_snapshot_round_trips() {
+        let old = article("Horaires", false);
+        let new = article("Horaires d'été", true);
+        let fields: Vec<String> = new.diff(&old).into_iter().map(|c| c.field).collect();
+        assert_eq!(fields, vec!["featured", "title"]);
+        assert!(old.diff(&old).is_empty());
+        let snapshot = serde_json::to_value(&new).unwrap();
+        let back: ContentItem = serde_json::from_value(snapshot).unwrap();
+        assert_eq!(back, new);
     }
 }

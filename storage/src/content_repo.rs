@@ -2,12 +2,13 @@
 //! delete — each with its outbox row in the same transaction; and reads that ignore the
 //! workflow state, for callers the rights policy allowed to see drafts.
 
-use crate::entity::{association, event, news_article, occurrence, public_service};
+use crate::entity::{association, event, news_article, occurrence, public_service, revision};
 use crate::filter::after_position;
 use crate::outbox::{self, Change, OutboxEvent};
 use crate::write::{LINK_BATCH, Links, insert_rows, put, remove};
 use crate::{Store, association_repo, event_repo, internal, news_repo, service_repo};
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -19,6 +20,16 @@ use uuid::Uuid;
 
 /// Position in the drafts list: most recently updated first.
 pub type DraftKey = (DateTime<Utc>, Uuid);
+
+/// A saved version of an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub version: i32,
+    pub saved_at: DateTime<Utc>,
+    pub saved_by: Option<Uuid>,
+    /// The item as saved (taxonomy and target sites included).
+    pub item: ContentItem,
+}
 
 /// Which unpublished items to list.
 #[derive(Debug, Clone, Default)]
@@ -259,8 +270,44 @@ impl Store {
             }
         }
         links.replace(&txn, id).await?;
-        outbox::append(&txn, content_event(item, change, actor), Utc::now()).await?;
+        let now = Utc::now();
+        revision::Entity::insert(revision::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            content_kind: Set(what.to_owned()),
+            content_id: Set(id),
+            version: Set(item.publication().version),
+            snapshot: Set(
+                serde_json::to_value(item).map_err(|e| DomainError::Internal(e.to_string()))?
+            ),
+            saved_at: Set(now),
+            saved_by: Set(actor),
+        })
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        outbox::append(&txn, content_event(item, change, actor), now).await?;
         txn.commit().await.map_err(internal)
+    }
+
+    /// The saved versions of an item (also after its deletion), oldest first.
+    pub async fn revisions(&self, content_id: Uuid) -> Result<Vec<Revision>, DomainError> {
+        revision::Entity::find()
+            .filter(revision::Column::ContentId.eq(content_id))
+            .order_by_asc(revision::Column::Version)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|m| {
+                Ok(Revision {
+                    version: m.version,
+                    saved_at: m.saved_at,
+                    saved_by: m.saved_by,
+                    item: serde_json::from_value(m.snapshot)
+                        .map_err(|e| DomainError::Internal(e.to_string()))?,
+                })
+            })
+            .collect()
     }
 
     /// Moves an item to workflow state `to` if its stored version is still the item's;

@@ -19,7 +19,7 @@ mod service_repo;
 mod session_repo;
 mod write;
 
-pub use content_repo::{DraftKey, DraftQuery};
+pub use content_repo::{DraftKey, DraftQuery, Revision};
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;
 pub use identity_repo::{AccountFlags, MembershipRecord, UserAccount};

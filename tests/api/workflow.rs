@@ -273,3 +273,77 @@ both_backends!(
         assert_eq!(back["publish"]["publication"]["status"], "PUBLISHED");
     }
 );
+
+both_backends!(
+    every_saved_version_is_kept_and_restorable,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let editor = city.token(Who::Editor).unwrap();
+        let created = app
+            .query_as(
+                editor,
+                CREATE,
+                json!({ "d": city.culture, "t": "Horaires" }),
+            )
+            .await;
+        let id = created["createNewsArticle"]["id"].clone();
+        app.query_as(
+        editor,
+        "mutation($id: ID!, $d: ID!) { updateNewsArticle(id: $id, expectedVersion: 1, input: {departmentId: $d, title: \"Horaires d'été\", featured: true}) { id } }",
+        json!({ "id": id, "d": city.culture }),
+    )
+    .await;
+        let diff = app
+        .query_as(
+            editor,
+            "query($id: ID!) { revisionDiff(kind: NEWS_ARTICLE, id: $id, from: 1, to: 2) { field before after } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            diff["revisionDiff"],
+            json!([
+                { "field": "featured", "before": false, "after": true },
+                { "field": "title", "before": "Horaires", "after": "Horaires d'été" },
+            ])
+        );
+        // Restoring version 1 makes version 3; history is not rewritten.
+        let restored = app
+        .query_as(
+            editor,
+            "mutation($id: ID!) { restoreRevision(kind: NEWS_ARTICLE, id: $id, version: 1, expectedVersion: 2) { ... on NewsArticle { title featured publication { version } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(restored["restoreRevision"]["title"], "Horaires");
+        assert_eq!(restored["restoreRevision"]["publication"]["version"], 3);
+        let list = app
+        .query_as(editor, "query($id: ID!) { revisions(kind: NEWS_ARTICLE, id: $id) { version label savedBy } }", json!({ "id": id }))
+        .await;
+        let labels: Vec<(i64, &str)> = list["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["version"].as_i64().unwrap(), r["label"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![(1, "Horaires"), (2, "Horaires d'été"), (3, "Horaires")]
+        );
+        // Someone who may not read the drafts may not read their history.
+        let (_, body) = app
+            .post_as(
+                city.token(Who::OtherEditor),
+                "query($id: ID!) { revisions(kind: NEWS_ARTICLE, id: $id) { version } }",
+                json!({ "id": id }),
+                None,
+            )
+            .await;
+        assert_eq!(code(&body), "FORBIDDEN");
+        let (_, body) = app
+        .post_as(Some(editor), "query($id: ID!) { revisionDiff(kind: NEWS_ARTICLE, id: $id, from: 1, to: 9) { field } }", json!({ "id": id }), None)
+        .await;
+        assert_eq!(code(&body), "BAD_USER_INPUT");
+    }
+);

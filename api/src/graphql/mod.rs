@@ -12,6 +12,7 @@ mod loader;
 mod members;
 mod news;
 mod reference;
+mod revisions;
 mod services;
 mod types;
 mod workflow;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     editing::EditingQuery,
     members::MembersQuery,
     reference::ReferenceQuery,
+    revisions::RevisionQuery,
 );
 
 /// Every mutation, merged from the per-area objects.
@@ -51,6 +53,7 @@ pub struct MutationRoot(
     members::MembersMutation,
     reference::ReferenceMutation,
     workflow::WorkflowMutation,
+    revisions::RevisionMutation,
 );
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

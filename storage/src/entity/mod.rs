@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod place;
 pub mod public_service;
 pub mod refresh_token;
+pub mod revision;
 pub mod site;
 pub mod site_curator;
 pub mod site_key;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_content_tables;
 mod m20261123_000002_create_identity_tables;
+mod m20261123_000003_create_revisions;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_content_tables::Migration),
             Box::new(m20261123_000002_create_identity_tables::Migration),
+            Box::new(m20261123_000003_create_revisions::Migration),
         ]
     }
 }
