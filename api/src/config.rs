@@ -36,6 +36,8 @@ pub struct Settings {
     pub access_token_minutes: u32,
     /// Lifetime of a refresh token, in days.
     pub refresh_token_days: u32,
+    /// How often scheduled publications and unpublications are carried out, in seconds.
+    pub scheduler_tick_secs: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -58,6 +60,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("access_token_minutes", &self.access_token_minutes)
             .field("refresh_token_days", &self.refresh_token_days)
+            .field("scheduler_tick_secs", &self.scheduler_tick_secs)
             .finish()
     }
 }
@@ -77,6 +80,7 @@ impl Default for Settings {
             jwt_previous_secrets: Vec::new(),
             access_token_minutes: 15,
             refresh_token_days: 30,
+            scheduler_tick_secs: 30,
         }
     }
 }
@@ -100,6 +104,7 @@ impl Settings {
                 "jwt_previous_secrets",
                 "access_token_minutes",
                 "refresh_token_days",
+                "scheduler_tick_secs",
             ]))
             .extract()
             .map_err(Box::new)

@@ -12,6 +12,7 @@ use std::time::Duration;
 /// A server bound to its port, ready to run.
 pub struct Application {
     port: u16,
+    scheduler_tick: Duration,
     server: Server,
     store: Store,
 }
@@ -48,6 +49,7 @@ impl Application {
         tracing::info!(port, "listening");
         Ok(Self {
             port,
+            scheduler_tick: Duration::from_secs(settings.scheduler_tick_secs.max(1)),
             server: server.run(),
             store,
         })
@@ -61,13 +63,32 @@ impl Application {
         &self.store
     }
 
-    /// Runs until the server stops, moving the occurrence horizon daily.
+    /// Runs until the server stops, moving the occurrence horizon and carrying out the
+    /// scheduled publications.
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
-        let store = self.store.clone();
-        let worker = tokio::spawn(keep_horizon(store, horizon));
+        let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
+        let scheduler = tokio::spawn(run_schedule(self.store.clone(), self.scheduler_tick));
         let result = self.server.await;
         worker.abort();
+        scheduler.abort();
         result
+    }
+}
+
+/// Every tick, the publications and unpublications that are due. Restart-safe (the
+/// schedule lives in the database) and safe with several processes (each transition is
+/// claimed by the item's version).
+async fn run_schedule(store: Store, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.run_schedule(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "carried out scheduled transitions"),
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduled transitions failed; retrying next tick")
+            }
+        }
     }
 }
 

@@ -326,6 +326,118 @@ impl Store {
         Ok(next)
     }
 
+    /// Sets when an item publishes and unpublishes itself, if its version is still the
+    /// item's; returns the item as stored.
+    pub async fn set_schedule(
+        &self,
+        item: &ContentItem,
+        publish_at: Option<DateTime<Utc>>,
+        unpublish_at: Option<DateTime<Utc>>,
+        actor: Option<Uuid>,
+    ) -> Result<ContentItem, DomainError> {
+        let (id, expected) = (item.id(), item.publication().version);
+        let txn = self.db.begin().await.map_err(internal)?;
+        macro_rules! update {
+            ($entity:ident) => {{
+                use $entity as t;
+                t::Entity::update_many()
+                    .col_expr(t::Column::PublishAt, Expr::value(publish_at))
+                    .col_expr(t::Column::UnpublishAt, Expr::value(unpublish_at))
+                    .col_expr(t::Column::Version, Expr::value(expected + 1))
+                    .filter(t::Column::Id.eq(id))
+                    .filter(t::Column::Version.eq(expected))
+                    .exec(&txn)
+                    .await
+                    .map_err(internal)?
+                    .rows_affected
+            }};
+        }
+        let updated = match item.kind() {
+            ContentKind::Event => update!(event),
+            ContentKind::Association => update!(association),
+            ContentKind::NewsArticle => update!(news_article),
+            ContentKind::PublicService => update!(public_service),
+        };
+        if updated != 1 {
+            return Err(DomainError::Conflict(format!(
+                "{} was changed by someone else since version {expected}",
+                item.kind().as_str()
+            )));
+        }
+        let mut next = item.clone();
+        let p = next.publication_mut();
+        p.publish_at = publish_at;
+        p.unpublish_at = unpublish_at;
+        p.version = expected + 1;
+        let mut event = content_event(&next, Change::Updated, actor);
+        event.payload["publishAt"] = serde_json::to_value(publish_at).unwrap_or_default();
+        event.payload["unpublishAt"] = serde_json::to_value(unpublish_at).unwrap_or_default();
+        outbox::append(&txn, event, Utc::now()).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(next)
+    }
+
+    /// Carries out the scheduled transitions due at `now`: each item in its own
+    /// transaction, claimed by its version, so with several processes exactly one does
+    /// a given transition and the others skip it. Returns how many were done here.
+    pub async fn run_schedule(&self, now: DateTime<Utc>) -> Result<usize, DomainError> {
+        use ContentStatus::*;
+        let publishable = [Draft, InReview, Unpublished].map(ContentStatus::as_str);
+        macro_rules! due {
+            ($entity:ident) => {{
+                use $entity as t;
+                t::Entity::find()
+                    .select_only()
+                    .column(t::Column::Id)
+                    .filter(
+                        Condition::any()
+                            .add(
+                                Condition::all()
+                                    .add(t::Column::PublishAt.lte(now))
+                                    .add(t::Column::Status.is_in(publishable)),
+                            )
+                            .add(
+                                Condition::all()
+                                    .add(t::Column::UnpublishAt.lte(now))
+                                    .add(t::Column::Status.eq(Published.as_str())),
+                            ),
+                    )
+                    .into_tuple::<Uuid>()
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+            }};
+        }
+        let mut done = 0;
+        for kind in ContentKind::ALL {
+            let ids = match kind {
+                ContentKind::Event => due!(event),
+                ContentKind::Association => due!(association),
+                ContentKind::NewsArticle => due!(news_article),
+                ContentKind::PublicService => due!(public_service),
+            };
+            for item in self.content_items(kind, &ids).await? {
+                let p = item.publication();
+                let to = if p.status == Published {
+                    Unpublished
+                } else {
+                    Published
+                };
+                let txn = self.db.begin().await.map_err(internal)?;
+                match status_write(&txn, &item, to, None, Some("scheduled"), now).await {
+                    Ok(_) => {
+                        txn.commit().await.map_err(internal)?;
+                        done += 1;
+                    }
+                    // Another process (or an editor) got there first.
+                    Err(DomainError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(done)
+    }
+
     /// Unpublishes, in one transaction, every published item of the departments (a
     /// takedown); returns the items as they were, for the caller's record.
     pub async fn unpublish_departments(
@@ -437,6 +549,12 @@ async fn status_write(
     } else {
         item.publication().published_at
     };
+    // A transition done consumes the schedule that asked for it (or overrides it).
+    let p = item.publication();
+    let publish_at = p.publish_at.filter(|_| to != ContentStatus::Published);
+    let unpublish_at = p
+        .unpublish_at
+        .filter(|_| to == ContentStatus::Published || from != ContentStatus::Published);
     macro_rules! update {
         ($entity:ident) => {{
             use $entity as t;
@@ -444,6 +562,8 @@ async fn status_write(
                 .col_expr(t::Column::Status, Expr::value(to.as_str()))
                 .col_expr(t::Column::Version, Expr::value(expected + 1))
                 .col_expr(t::Column::PublishedAt, Expr::value(published_at))
+                .col_expr(t::Column::PublishAt, Expr::value(publish_at))
+                .col_expr(t::Column::UnpublishAt, Expr::value(unpublish_at))
                 .filter(t::Column::Id.eq(id))
                 .filter(t::Column::Version.eq(expected))
                 .exec(txn)
@@ -469,6 +589,8 @@ async fn status_write(
     p.status = to;
     p.version = expected + 1;
     p.published_at = published_at;
+    p.publish_at = publish_at;
+    p.unpublish_at = unpublish_at;
     let change = match (from, to) {
         (_, ContentStatus::Published) => Change::Published,
         (ContentStatus::Published, _) => Change::Unpublished,

@@ -73,9 +73,12 @@ pub async fn fresh_database(backend: Backend) -> DatabaseUrl {
             DatabaseUrl::new(format!("{server}/{name}"))
         }
     };
-    Store::open(&url, &PoolSettings::default())
+    let store = Store::open(&url, &PoolSettings::default())
         .await
         .expect("migrate");
+    // Closed before the caller opens its own pool: a SQLite file still held by a pool
+    // being dropped can answer "database is locked" to the next connection.
+    store.connection().clone().close().await.expect("close");
     url
 }
 
@@ -132,6 +135,7 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
         database_url: Some(url.expose().to_owned()),
         workers: 1,
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
+        scheduler_tick_secs: 1,
         ..Settings::default()
     };
     let store = Store::open(&url, &PoolSettings::default())

@@ -347,3 +347,45 @@ both_backends!(
         assert_eq!(code(&body), "BAD_USER_INPUT");
     }
 );
+
+both_backends!(
+    a_scheduled_item_appears_within_one_tick,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let item = city.draft("news", city.culture, 1).await;
+        let slug = item.slug().to_owned();
+        let at = Utc::now() + Duration::seconds(2);
+        let scheduled = app
+        .query_as(
+            city.token(Who::Publisher).unwrap(),
+            "mutation($id: ID!, $at: DateTime!) { schedule(kind: NEWS_ARTICLE, id: $id, expectedVersion: 1, publishAt: $at) { ... on NewsArticle { publication { status publishAt } } } }",
+            json!({ "id": item.id(), "at": at.to_rfc3339() }),
+        )
+        .await;
+        assert_eq!(scheduled["schedule"]["publication"]["status"], "DRAFT");
+        let read = "query($s: String!) { newsArticle(slug: $s) { title } }";
+        // Not before its time (the test servers tick every second).
+        let (_, body) = app.post(read, json!({ "s": slug }), None).await;
+        assert_eq!(code(&body), "NOT_FOUND");
+        tokio::time::sleep((at - Utc::now()).to_std().unwrap_or_default()).await;
+        let deadline = at + Duration::milliseconds(2_500); // one tick, and slack for slow CI
+        loop {
+            let (_, body) = app.post(read, json!({ "s": slug }), None).await;
+            if body.get("errors").is_none() {
+                break;
+            }
+            assert!(Utc::now() < deadline, "not published within a tick: {body}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let rows = app.store.outbox_after(0, 10_000).await.unwrap();
+        let published: Vec<_> = rows
+            .iter()
+            .filter(|r| r.aggregate_id == item.id() && r.change == "published")
+            .collect();
+        assert_eq!(published.len(), 1, "exactly once");
+        assert!(published[0].occurred_at >= at);
+        // Running the schedule again (a second process, a restart) does nothing more.
+        assert_eq!(app.store.run_schedule(Utc::now()).await.unwrap(), 0);
+    }
+);

@@ -162,6 +162,8 @@ async fn update(
         .revised(edited, by, now)
         .ok_or_else(|| gql(DomainError::Internal("edited item of another kind".into())))?;
     settle_slug(ctx, &mut next, slug_given, Some(current.slug())).await?;
+    // A pending publication was approved for the version before this edit.
+    next.publication_mut().publish_at = None;
     let horizon = ctx.data_unchecked::<Horizon>().0;
     store(ctx)
         .update_content(&next, Some(by), now + horizon)

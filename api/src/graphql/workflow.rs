@@ -4,10 +4,12 @@
 
 use super::access::{actor, allow, department_path, store, user, uuid};
 use super::editing::{ContentNode, check, current, reload, stale};
-use super::error::gql;
+use super::error::{bad_input, gql};
 use super::inputs::ContentKind;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
 use silo_domain::department::subtree;
+use silo_domain::item::ContentItem;
 use silo_domain::rights::{Action, Resource};
 use silo_domain::workflow::{Transition, check_four_eyes, check_reason};
 
@@ -36,19 +38,24 @@ async fn transition(
         None
     };
     if transition.publishes() {
-        let departments = store(ctx).departments().await.map_err(gql)?;
-        let policy = departments
-            .iter()
-            .find(|d| d.id == item.department_id())
-            .map(|d| d.review_policy)
-            .unwrap_or_default();
-        check_four_eyes(policy, item.publication().updated_by, user(ctx)?.id).map_err(gql)?;
+        four_eyes(ctx, &item).await?;
     }
     let next = store(ctx)
         .set_status(&item, to, actor(ctx), note.as_deref())
         .await
         .map_err(gql)?;
     Ok(reload(ctx, &next).await?.into())
+}
+
+/// The department's review policy applied to the caller publishing `item`.
+async fn four_eyes(ctx: &Context<'_>, item: &ContentItem) -> Result<()> {
+    let departments = store(ctx).departments().await.map_err(gql)?;
+    let policy = departments
+        .iter()
+        .find(|d| d.id == item.department_id())
+        .map(|d| d.review_policy)
+        .unwrap_or_default();
+    check_four_eyes(policy, item.publication().updated_by, user(ctx)?.id).map_err(gql)
 }
 
 /// What a department takedown did.
@@ -196,6 +203,40 @@ impl WorkflowMutation {
             None,
         )
         .await
+    }
+
+    /// Sets when an item publishes and unpublishes itself (a publisher; publishing under
+    /// four-eyes needs another publisher than the last editor, checked now). Null clears.
+    /// Executed within one scheduler tick; editing the item later cancels a pending
+    /// publication, so what goes out is what was scheduled.
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+        kind: ContentKind,
+        id: ID,
+        expected_version: i32,
+        publish_at: Option<DateTime<Utc>>,
+        unpublish_at: Option<DateTime<Utc>>,
+    ) -> Result<ContentNode> {
+        let item = current(ctx, kind.into(), &id).await?;
+        if publish_at.is_some() {
+            check(ctx, Action::Publish, &item).await?;
+            four_eyes(ctx, &item).await?;
+        }
+        if unpublish_at.is_some() || publish_at.is_none() {
+            check(ctx, Action::Unpublish, &item).await?;
+        }
+        stale(&item, expected_version)?;
+        if let (Some(on), Some(off)) = (publish_at, unpublish_at)
+            && off <= on
+        {
+            return Err(bad_input("unpublishAt", "must be after publishAt"));
+        }
+        let next = store(ctx)
+            .set_schedule(&item, publish_at, unpublish_at, actor(ctx))
+            .await
+            .map_err(gql)?;
+        Ok(reload(ctx, &next).await?.into())
     }
 
     /// Unpublishes all published content of a department and its sub-departments in one
