@@ -79,7 +79,7 @@ impl Application {
 /// schedule lives in the database) and safe with several processes (each transition is
 /// claimed by the item's version).
 async fn run_schedule(store: Store, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         match store.run_schedule(chrono::Utc::now()).await {

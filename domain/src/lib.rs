@@ -19,6 +19,7 @@ pub mod query;
 pub mod recurrence;
 pub mod rights;
 pub mod site;
+pub mod slots;
 pub mod workflow;
 
 pub use error::{DomainError, FieldError, Invalid, Violations};

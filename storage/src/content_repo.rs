@@ -499,6 +499,7 @@ impl Store {
         let what = item.kind().as_str();
         let txn = self.db.begin().await.map_err(internal)?;
         Links::default().replace(&txn, id).await?;
+        crate::slot_repo::remove_from_slots(&txn, id).await?;
         match item.kind() {
             ContentKind::Event => {
                 remove::<event::Entity>(
@@ -583,6 +584,10 @@ async fn status_write(
             "{} was changed by someone else since version {expected}",
             item.kind().as_str()
         )));
+    }
+    if to != ContentStatus::Published {
+        // A takedown empties every slot of the item at once.
+        crate::slot_repo::remove_from_slots(txn, id).await?;
     }
     let mut next = item.clone();
     let p = next.publication_mut();

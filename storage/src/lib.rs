@@ -17,6 +17,7 @@ mod news_repo;
 mod reference_repo;
 mod service_repo;
 mod session_repo;
+mod slot_repo;
 mod write;
 
 pub use content_repo::{DraftKey, DraftQuery, Revision};

@@ -125,8 +125,13 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
-/// Starts a server on a random port over `url`.
+/// Starts a server on a random port over `url`, its scheduler ticking every second.
 pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
+    spawn_app_ticking(url, 1).await
+}
+
+/// Starts a server whose scheduler ticks every `tick_secs`.
+async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         silo_api::telemetry::init("pretty");
     }
@@ -135,7 +140,7 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
         database_url: Some(url.expose().to_owned()),
         workers: 1,
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
-        scheduler_tick_secs: 1,
+        scheduler_tick_secs: tick_secs,
         ..Settings::default()
     };
     let store = Store::open(&url, &PoolSettings::default())
@@ -154,9 +159,10 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
     }
 }
 
-/// A server over the shared demo city.
+/// A server over the shared demo city. Its scheduler stays idle during a test, so the
+/// SQL statements a test counts are its own.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_on(demo_database(backend)).await
+    spawn_app_ticking(demo_database(backend), 3_600).await
 }
 
 impl TestApp {

@@ -104,6 +104,11 @@ pub(crate) struct City {
     pub(crate) site_key: String,
 }
 
+/// A fresh access token for `who` (after their rights changed).
+pub(crate) async fn login_again(app: &TestApp, who: Who) -> String {
+    login(app, &who.email()).await
+}
+
 async fn login(app: &TestApp, email: &str) -> String {
     let data = app
         .query(

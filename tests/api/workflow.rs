@@ -389,3 +389,65 @@ both_backends!(
         assert_eq!(app.store.run_schedule(Utc::now()).await.unwrap(), 0);
     }
 );
+
+both_backends!(
+    a_wrong_image_on_the_homepage_is_taken_down_in_one_call,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let publisher = city.token(Who::Publisher).unwrap();
+        let curator = city.token(Who::Editor).unwrap();
+        let logo = city.draft("news", city.culture, 1).await;
+        let other = city.draft("news", city.culture, 2).await;
+        app.query_as(publisher, MOVE, json!({ "id": logo.id(), "v": 1 }))
+            .await;
+        let set = "mutation($s: ID!, $id: ID!) { setSlot(siteId: $s, name: \"homepage\", items: [{kind: NEWS_ARTICLE, id: $id}]) { position } }";
+        let vars = json!({ "s": city.site, "id": logo.id() });
+        // Only the site's curators (and admins) change its slots.
+        let (_, body) = app.post_as(Some(curator), set, vars.clone(), None).await;
+        assert_eq!(code(&body), "FORBIDDEN");
+        app.query_as(
+            city.token(Who::Admin).unwrap(),
+            "mutation($s: ID!, $u: ID!) { setSiteCurator(siteId: $s, userId: $u, curator: true) }",
+            json!({ "s": city.site, "u": city.ids[&Who::Editor] }),
+        )
+        .await;
+        let curator = &crate::rights::login_again(app, Who::Editor).await;
+        app.query_as(curator, set, vars).await;
+        // Only published content can be placed.
+        let (_, body) = app
+            .post_as(
+                Some(curator),
+                set,
+                json!({ "s": city.site, "id": other.id() }),
+                None,
+            )
+            .await;
+        assert_eq!(code(&body), "BAD_USER_INPUT");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "items.0.id");
+
+        let homepage = "{ site(slug: \"culture-site\") { slots(name: \"homepage\") { item { ... on NewsArticle { title } } } } }";
+        let shown = app.query(homepage, json!({})).await;
+        assert_eq!(
+            shown["site"]["slots"][0]["item"]["title"],
+            "Brouillon news 1"
+        );
+        // The takedown: one call, gone from the slot at once.
+        app.query_as(
+        publisher,
+        "mutation($id: ID!) { unpublish(kind: NEWS_ARTICLE, id: $id, reason: \"mauvais logo\") { __typename } }",
+        json!({ "id": logo.id() }),
+    )
+    .await;
+        let shown = app.query(homepage, json!({})).await;
+        assert_eq!(shown["site"]["slots"], json!([]));
+        assert!(
+            app.store
+                .slot(city.site, "homepage")
+                .await
+                .unwrap()
+                .is_empty(),
+            "removed, not hidden"
+        );
+    }
+);

@@ -14,6 +14,7 @@ mod news;
 mod reference;
 mod revisions;
 mod services;
+mod slots;
 mod types;
 mod workflow;
 
@@ -54,6 +55,7 @@ pub struct MutationRoot(
     reference::ReferenceMutation,
     workflow::WorkflowMutation,
     revisions::RevisionMutation,
+    slots::SlotMutation,
 );
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

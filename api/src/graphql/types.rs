@@ -813,6 +813,10 @@ impl SiteNode {
         &self.0.base_url
     }
     /// Departments whose content the site shows (empty: all).
+    /// The published items of a slot (`homepage`, `featured`…) shown now, in order.
+    async fn slots(&self, ctx: &Context<'_>, name: String) -> Result<Vec<super::slots::SlotItem>> {
+        super::slots::shown(ctx, self.0.id, &name).await
+    }
     async fn departments(&self, ctx: &Context<'_>) -> Result<Vec<DepartmentNode>> {
         let store = ctx.data_unchecked::<Store>();
         let rows = store

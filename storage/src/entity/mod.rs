@@ -18,5 +18,6 @@ pub mod revision;
 pub mod site;
 pub mod site_curator;
 pub mod site_key;
+pub mod site_slot;
 pub mod term;
 pub mod user;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_content_tables;
 mod m20261123_000002_create_identity_tables;
 mod m20261123_000003_create_revisions;
+mod m20261123_000004_create_site_slots;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_content_tables::Migration),
             Box::new(m20261123_000002_create_identity_tables::Migration),
             Box::new(m20261123_000003_create_revisions::Migration),
+            Box::new(m20261123_000004_create_site_slots::Migration),
         ]
     }
 }
