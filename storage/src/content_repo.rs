@@ -57,41 +57,27 @@ impl Store {
         kind: ContentKind,
         ids: &[Uuid],
     ) -> Result<Vec<ContentItem>, DomainError> {
-        let ids = ids.iter().copied();
-        let db = &self.db;
+        macro_rules! load {
+            ($entity:ident, $convert:path, $variant:ident) => {
+                $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(ids.iter().copied()))
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(|m| $convert(m).map(ContentItem::$variant))
+                    .collect::<Result<_, _>>()?
+            };
+        }
         Ok(match kind {
-            ContentKind::Event => event::Entity::find()
-                .filter(event::Column::Id.is_in(ids))
-                .all(db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| event_repo::to_event(m).map(ContentItem::Event))
-                .collect::<Result<_, _>>()?,
-            ContentKind::Association => association::Entity::find()
-                .filter(association::Column::Id.is_in(ids))
-                .all(db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| association_repo::to_association(m).map(ContentItem::Association))
-                .collect::<Result<_, _>>()?,
-            ContentKind::NewsArticle => news_article::Entity::find()
-                .filter(news_article::Column::Id.is_in(ids))
-                .all(db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| news_repo::to_news(m).map(ContentItem::NewsArticle))
-                .collect::<Result<_, _>>()?,
-            ContentKind::PublicService => public_service::Entity::find()
-                .filter(public_service::Column::Id.is_in(ids))
-                .all(db)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|m| service_repo::to_service(m).map(ContentItem::PublicService))
-                .collect::<Result<_, _>>()?,
+            ContentKind::Event => load!(event, event_repo::to_event, Event),
+            ContentKind::Association => {
+                load!(association, association_repo::to_association, Association)
+            }
+            ContentKind::NewsArticle => load!(news_article, news_repo::to_news, NewsArticle),
+            ContentKind::PublicService => {
+                load!(public_service, service_repo::to_service, PublicService)
+            }
         })
     }
 

@@ -243,67 +243,40 @@ type Maker = Box<dyn FnOnce(Uuid, Publication) -> ContentItem + Send>;
 /// the slug was chosen, and the validation that builds the item.
 type Draft<V> = (Uuid, bool, V);
 
-fn event_maker(input: EventInput) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
-    let input = input.into_domain()?;
-    Ok((input.department_id, input.slug.is_some(), move || {
-        let fields = input.validate()?;
-        Ok(Box::new(move |id, publication| {
-            ContentItem::Event(Event {
-                id,
-                publication,
-                fields,
-            })
-        }) as Maker)
-    }))
+/// `Draft`s of each kind: the input turned into the domain's, then validated into the
+/// item built under the id and bookkeeping the caller gives.
+macro_rules! maker {
+    ($name:ident, $input:ty, $item:ident, $variant:ident) => {
+        fn $name(input: $input) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
+            let input = input.into_domain()?;
+            Ok((input.department_id, input.slug.is_some(), move || {
+                let fields = input.validate()?;
+                Ok(Box::new(move |id, publication| {
+                    ContentItem::$variant($item {
+                        id,
+                        publication,
+                        fields,
+                    })
+                }) as Maker)
+            }))
+        }
+    };
 }
 
-fn association_maker(
-    input: AssociationInput,
-) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
-    let input = input.into_domain()?;
-    Ok((input.department_id, input.slug.is_some(), move || {
-        let fields = input.validate()?;
-        Ok(Box::new(move |id, publication| {
-            ContentItem::Association(Association {
-                id,
-                publication,
-                fields,
-            })
-        }) as Maker)
-    }))
-}
-
-fn news_maker(
-    input: NewsArticleInput,
-) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
-    let input = input.into_domain()?;
-    Ok((input.department_id, input.slug.is_some(), move || {
-        let fields = input.validate()?;
-        Ok(Box::new(move |id, publication| {
-            ContentItem::NewsArticle(NewsArticle {
-                id,
-                publication,
-                fields,
-            })
-        }) as Maker)
-    }))
-}
-
-fn service_maker(
-    input: PublicServiceInput,
-) -> Result<Draft<impl FnOnce() -> Result<Maker, DomainError>>> {
-    let input = input.into_domain()?;
-    Ok((input.department_id, input.slug.is_some(), move || {
-        let fields = input.validate()?;
-        Ok(Box::new(move |id, publication| {
-            ContentItem::PublicService(PublicService {
-                id,
-                publication,
-                fields,
-            })
-        }) as Maker)
-    }))
-}
+maker!(event_maker, EventInput, Event, Event);
+maker!(
+    association_maker,
+    AssociationInput,
+    Association,
+    Association
+);
+maker!(news_maker, NewsArticleInput, NewsArticle, NewsArticle);
+maker!(
+    service_maker,
+    PublicServiceInput,
+    PublicService,
+    PublicService
+);
 
 fn as_event(n: ContentNode) -> Option<EventNode> {
     match n {
