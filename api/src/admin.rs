@@ -1,9 +1,10 @@
 //! The operator's commands (`silo user …`, `silo department …`, `silo member …`,
 //! `silo site …`): whoever holds the server's configuration and database acts as the
-//! operator; writes are recorded in the outbox with no actor.
+//! operator; writes are recorded in the outbox and the audit log as the operator's.
 
 use crate::identity::sessions;
 use anyhow::{Context, bail};
+use silo_domain::audit::Actor;
 use silo_domain::department::{DepartmentInput, ReviewPolicy};
 use silo_domain::field::Email;
 use silo_domain::rights::{Grant, Role};
@@ -43,7 +44,7 @@ pub async fn create_user(
     password: String,
     admin: bool,
 ) -> anyhow::Result<UserAccount> {
-    Ok(sessions::create_user(store, email, password, admin, None).await?)
+    Ok(sessions::create_user(store, email, password, admin, &Actor::operator()).await?)
 }
 
 pub async fn set_disabled(
@@ -56,12 +57,14 @@ pub async fn set_disabled(
         disabled: Some(disabled),
         ..AccountFlags::default()
     };
-    Ok(store.set_account_flags(user.id, flags, None).await?)
+    Ok(store
+        .set_account_flags(user.id, flags, &Actor::operator())
+        .await?)
 }
 
 pub async fn reset_password(store: &Store, email: &str, password: String) -> anyhow::Result<()> {
     let user = user_by_email(store, email).await?;
-    Ok(sessions::reset_password(store, &user, password, None).await?)
+    Ok(sessions::reset_password(store, &user, password, &Actor::operator()).await?)
 }
 
 async fn department_id(store: &Store, slug: &str) -> anyhow::Result<Uuid> {
@@ -98,7 +101,7 @@ pub async fn create_department(
     }
     .validate(Uuid::now_v7())?;
     store
-        .save_reference(Reference::Department(&department), None)
+        .save_reference(Reference::Department(&department), &Actor::operator())
         .await?;
     Ok(department)
 }
@@ -116,7 +119,9 @@ pub async fn grant(store: &Store, email: &str, department: &str, role: &str) -> 
         valid_until: None,
         delegated_by: None,
     };
-    Ok(store.grant_membership(user.id, &grant, None).await?)
+    Ok(store
+        .grant_membership(user.id, &grant, &Actor::operator())
+        .await?)
 }
 
 pub async fn create_site(
@@ -140,7 +145,9 @@ pub async fn create_site(
         },
     }
     .validate(Uuid::now_v7(), 1)?;
-    store.save_reference(Reference::Site(&site), None).await?;
+    store
+        .save_reference(Reference::Site(&site), &Actor::operator())
+        .await?;
     Ok(site)
 }
 
@@ -154,11 +161,58 @@ pub async fn create_site_key(
         .site_by_slug(site)
         .await?
         .with_context(|| format!("no site `{site}`"))?;
-    let (key, record) = sessions::create_site_key(store, site.id, label, None).await?;
+    let (key, record) =
+        sessions::create_site_key(store, site.id, label, &Actor::operator()).await?;
     Ok((key, record.id))
 }
 
 pub async fn revoke_site_key(store: &Store, id: &str) -> anyhow::Result<()> {
     let id = Uuid::parse_str(id).context("the key id is a UUID (see `silo site key list`)")?;
-    Ok(store.revoke_site_key(id, None).await?)
+    Ok(store.revoke_site_key(id, &Actor::operator()).await?)
+}
+
+/// What `silo audit verify` reports.
+#[derive(Debug)]
+pub struct AuditReport {
+    pub verification: silo_storage::Verification,
+    /// The entry named by `--expect`, when it no longer has the hash noted earlier.
+    pub expectation_failed: Option<String>,
+}
+
+impl AuditReport {
+    pub fn intact(&self) -> bool {
+        self.verification.broken.is_none() && self.expectation_failed.is_none()
+    }
+}
+
+/// Checks the whole audit chain, and that the entry `expect` (`SEQ:HASH`, a head noted
+/// earlier, kept off the server) is still there with that hash: what a rewrite of the
+/// whole log, or of its end, could not hide.
+pub async fn verify_audit_log(
+    store: &Store,
+    expect: Option<&str>,
+    progress: impl FnMut(i64),
+) -> anyhow::Result<AuditReport> {
+    let expected = expect
+        .map(|raw| {
+            let (seq, hash) = raw
+                .split_once(':')
+                .context("--expect takes SEQ:HASH, as printed by an earlier verify")?;
+            let seq: i64 = seq.parse().context("--expect: SEQ is a number")?;
+            anyhow::Ok((seq, hash.to_owned()))
+        })
+        .transpose()?;
+    let verification = store.verify_audit_log(progress).await?;
+    let expectation_failed = match expected {
+        None => None,
+        Some((seq, hash)) => match store.audit_entry(seq).await? {
+            Some(entry) if entry.hash == hash => None,
+            Some(_) => Some(format!("entry {seq} no longer has the hash noted earlier")),
+            None => Some(format!("entry {seq}, noted earlier, is gone")),
+        },
+    };
+    Ok(AuditReport {
+        verification,
+        expectation_failed,
+    })
 }

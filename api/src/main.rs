@@ -69,6 +69,20 @@ enum Command {
     /// Satellite sites and their keys.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole chain; exits with status 1 and names the first broken entry.
+    Verify {
+        /// `SEQ:HASH` printed by an earlier verify and kept elsewhere: also check that
+        /// this entry still has this hash.
+        #[arg(long)]
+        expect: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +318,31 @@ async fn site_command(store: &Store, command: SiteCommand) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Runs `silo audit verify`; false when the log does not check out.
+async fn audit_verify(store: &Store, expect: Option<&str>) -> anyhow::Result<bool> {
+    let bar = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template("{spinner} audit log: {pos} entries checked")?,
+    );
+    let report = admin::verify_audit_log(store, expect, |n| bar.set_position(n as u64)).await?;
+    bar.finish_and_clear();
+    let v = &report.verification;
+    match &v.broken {
+        Some(broken) => println!(
+            "audit log BROKEN at {broken}; the {} entries before it check out",
+            v.verified
+        ),
+        None => println!(
+            "audit log intact: {} entries; head {}:{} (note it elsewhere and pass it as \
+             --expect next time)",
+            v.verified, v.head_seq, v.head_hash
+        ),
+    }
+    if let Some(failed) = &report.expectation_failed {
+        println!("audit log BROKEN: {failed}");
+    }
+    Ok(report.intact())
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -322,6 +361,12 @@ async fn main() -> anyhow::Result<()> {
             seed_demo(&store, &settings, events).await?;
         }
         Command::User(command) => user_command(&open_store(&settings).await?, command).await?,
+        Command::Audit(AuditCommand::Verify { expect }) => {
+            let store = open_store(&settings).await?;
+            if !audit_verify(&store, expect.as_deref()).await? {
+                std::process::exit(1);
+            }
+        }
         Command::Department(command) => {
             let store = open_store(&settings).await?;
             match command {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod association;
+pub mod audit;
 pub mod content;
 pub mod demo;
 pub mod department;

@@ -10,10 +10,9 @@ use crate::{Store, association_repo, event_repo, internal, news_repo, service_re
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::content::{ContentKind, ContentStatus};
 use silo_domain::item::ContentItem;
 use uuid::Uuid;
@@ -177,7 +176,7 @@ impl Store {
     pub async fn create_content(
         &self,
         item: &ContentItem,
-        actor: Option<Uuid>,
+        actor: &Actor,
         horizon_end: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         self.write_content(item, None, Change::Created, actor, horizon_end)
@@ -188,7 +187,7 @@ impl Store {
     pub async fn update_content(
         &self,
         item: &ContentItem,
-        actor: Option<Uuid>,
+        actor: &Actor,
         horizon_end: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let expected = item.publication().version - 1;
@@ -201,13 +200,13 @@ impl Store {
         item: &ContentItem,
         expected: Option<i32>,
         change: Change,
-        actor: Option<Uuid>,
+        actor: &Actor,
         horizon_end: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         let id = item.id();
         let what = item.kind().as_str();
         let mut links = Links::default();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         match item {
             ContentItem::Event(e) => {
                 let f = &e.fields;
@@ -266,7 +265,7 @@ impl Store {
                 serde_json::to_value(item).map_err(|e| DomainError::Internal(e.to_string()))?
             ),
             saved_at: Set(now),
-            saved_by: Set(actor),
+            saved_by: Set(actor.user_id),
         })
         .exec_without_returning(&txn)
         .await
@@ -303,10 +302,10 @@ impl Store {
         &self,
         item: &ContentItem,
         to: ContentStatus,
-        actor: Option<Uuid>,
+        actor: &Actor,
         note: Option<&str>,
     ) -> Result<ContentItem, DomainError> {
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         let next = status_write(&txn, item, to, actor, note, Utc::now()).await?;
         txn.commit().await.map_err(internal)?;
         Ok(next)
@@ -319,10 +318,10 @@ impl Store {
         item: &ContentItem,
         publish_at: Option<DateTime<Utc>>,
         unpublish_at: Option<DateTime<Utc>>,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<ContentItem, DomainError> {
         let (id, expected) = (item.id(), item.publication().version);
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         macro_rules! update {
             ($entity:ident) => {{
                 use $entity as t;
@@ -409,8 +408,9 @@ impl Store {
                 } else {
                     Published
                 };
-                let txn = self.db.begin().await.map_err(internal)?;
-                match status_write(&txn, &item, to, None, Some("scheduled"), now).await {
+                let txn = self.begin_write().await?;
+                let scheduler = Actor::scheduler();
+                match status_write(&txn, &item, to, &scheduler, Some("scheduled"), now).await {
                     Ok(_) => {
                         txn.commit().await.map_err(internal)?;
                         done += 1;
@@ -429,7 +429,7 @@ impl Store {
     pub async fn unpublish_departments(
         &self,
         department_ids: &[Uuid],
-        actor: Option<Uuid>,
+        actor: &Actor,
         reason: &str,
     ) -> Result<Vec<ContentItem>, DomainError> {
         macro_rules! published_ids {
@@ -457,7 +457,7 @@ impl Store {
             items.extend(self.content_items(kind, &ids).await?);
         }
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         for item in &items {
             status_write(
                 &txn,
@@ -479,11 +479,11 @@ impl Store {
         &self,
         item: &ContentItem,
         expected: i32,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let id = item.id();
         let what = item.kind().as_str();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         Links::default().replace(&txn, id).await?;
         crate::slot_repo::remove_from_slots(&txn, id).await?;
         match item.kind() {
@@ -525,7 +525,7 @@ async fn status_write(
     txn: &impl sea_orm::ConnectionTrait,
     item: &ContentItem,
     to: ContentStatus,
-    actor: Option<Uuid>,
+    actor: &Actor,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ContentItem, DomainError> {
@@ -588,6 +588,8 @@ async fn status_write(
         _ => Change::Updated,
     };
     let mut event = content_event(&next, change, actor);
+    event.action = Some(to.as_str());
+    event.before = content_summary(item, from, expected);
     event.payload["from"] = from.as_str().into();
     if let Some(note) = note {
         event.payload["note"] = note.into();
@@ -597,18 +599,32 @@ async fn status_write(
 }
 
 /// The outbox row of a content write.
-fn content_event(item: &ContentItem, change: Change, actor: Option<Uuid>) -> OutboxEvent {
+fn content_event(item: &ContentItem, change: Change, actor: &Actor) -> OutboxEvent {
     let p = item.publication();
+    let before = match change {
+        Change::Created => serde_json::Value::Null,
+        Change::Deleted => content_summary(item, p.status, p.version),
+        _ => content_summary(item, p.status, p.version - 1),
+    };
     OutboxEvent {
         aggregate: item.kind().as_str(),
         aggregate_id: item.id(),
         change,
+        action: None,
         version: Some(p.version),
         department_id: Some(item.department_id()),
-        actor_id: actor,
-        payload: serde_json::json!({
-            "slug": item.slug(),
-            "status": p.status.as_str(),
-        }),
+        actor: actor.clone(),
+        before,
+        payload: content_summary(item, p.status, p.version),
     }
+}
+
+/// What the outbox and the audit log keep of an item's state.
+fn content_summary(item: &ContentItem, status: ContentStatus, version: i32) -> serde_json::Value {
+    serde_json::json!({
+        "slug": item.slug(),
+        "label": item.label(),
+        "status": status.as_str(),
+        "version": version,
+    })
 }

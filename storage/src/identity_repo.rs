@@ -6,11 +6,9 @@ use crate::outbox::{self, Change, OutboxEvent};
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::field::Email;
 use silo_domain::rights::{self, Grant, Role, UserPrincipal};
 use uuid::Uuid;
@@ -74,19 +72,16 @@ fn to_record(m: membership::Model) -> Result<MembershipRecord, DomainError> {
     })
 }
 
-fn user_event(
-    id: Uuid,
-    change: Change,
-    actor: Option<Uuid>,
-    payload: serde_json::Value,
-) -> OutboxEvent {
+fn user_event(id: Uuid, change: Change, actor: &Actor, payload: serde_json::Value) -> OutboxEvent {
     OutboxEvent {
         aggregate: "user",
         aggregate_id: id,
         change,
+        action: None,
         version: None,
         department_id: None,
-        actor_id: actor,
+        actor: actor.clone(),
+        before: serde_json::Value::Null,
         payload,
     }
 }
@@ -98,11 +93,11 @@ impl Store {
         email: &Email,
         password_hash: String,
         admin: bool,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<UserAccount, DomainError> {
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         user::Entity::insert(user::ActiveModel {
             id: Set(id),
             email: Set(email.as_str().to_owned()),
@@ -174,10 +169,10 @@ impl Store {
         &self,
         id: Uuid,
         flags: AccountFlags,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<UserAccount, DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
             .col_expr(
@@ -216,10 +211,10 @@ impl Store {
         &self,
         id: Uuid,
         password_hash: String,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         let done = user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -355,10 +350,10 @@ impl Store {
         &self,
         user_id: Uuid,
         grant: &Grant,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         membership::Entity::insert(membership::ActiveModel {
             id: Set(grant.membership_id),
             user_id: Set(user_id),
@@ -368,7 +363,7 @@ impl Store {
             valid_until: Set(grant.valid_until),
             delegated_by: Set(grant.delegated_by),
             created_at: Set(now),
-            created_by: Set(actor),
+            created_by: Set(actor.user_id),
         })
         .exec_without_returning(&txn)
         .await
@@ -382,10 +377,10 @@ impl Store {
     pub async fn revoke_membership(
         &self,
         record: &MembershipRecord,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         let done = membership::Entity::delete_by_id(record.grant.membership_id)
             .exec(&txn)
             .await
@@ -404,10 +399,10 @@ impl Store {
         site_id: Uuid,
         user_id: Uuid,
         curator: bool,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         site_curator::Entity::delete_many()
             .filter(site_curator::Column::SiteId.eq(site_id))
             .filter(site_curator::Column::UserId.eq(user_id))
@@ -434,26 +429,28 @@ impl Store {
     }
 }
 
-fn membership_event(
-    user_id: Uuid,
-    grant: &Grant,
-    change: Change,
-    actor: Option<Uuid>,
-) -> OutboxEvent {
+fn membership_event(user_id: Uuid, grant: &Grant, change: Change, actor: &Actor) -> OutboxEvent {
+    let membership = serde_json::json!({
+        "userId": user_id,
+        "role": grant.role.as_str(),
+        "validFrom": grant.valid_from,
+        "validUntil": grant.valid_until,
+        "delegatedBy": grant.delegated_by,
+    });
+    let before = match change {
+        Change::Deleted => membership.clone(),
+        _ => serde_json::Value::Null,
+    };
     OutboxEvent {
         aggregate: "membership",
         aggregate_id: grant.membership_id,
         change,
+        action: None,
         version: None,
         department_id: Some(grant.department_id),
-        actor_id: actor,
-        payload: serde_json::json!({
-            "userId": user_id,
-            "role": grant.role.as_str(),
-            "validFrom": grant.valid_from,
-            "validUntil": grant.valid_until,
-            "delegatedBy": grant.delegated_by,
-        }),
+        actor: actor.clone(),
+        before,
+        payload: membership,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod seed;
 
 mod association_repo;
+mod audit_log;
 mod content_repo;
 mod directory_repo;
 mod event_repo;
@@ -20,6 +21,7 @@ mod session_repo;
 mod slot_repo;
 mod write;
 
+pub use audit_log::{AuditFilter, Verification};
 pub use content_repo::{DraftKey, DraftQuery, Revision};
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;

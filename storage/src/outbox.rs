@@ -1,14 +1,16 @@
 //! The transactional outbox: every write appends what changed in the same transaction, so
-//! the workers that feed search, subscriptions and webhooks never miss a change.
+//! the workers that feed search, subscriptions and webhooks never miss a change, and the
+//! audit log gets its entry in that same transaction.
 
 use crate::entity::outbox;
-use crate::{Store, internal};
+use crate::{Store, audit_log, internal};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use uuid::Uuid;
 
 /// What happened to an aggregate.
@@ -43,10 +45,16 @@ pub struct OutboxEvent {
     pub aggregate: &'static str,
     pub aggregate_id: Uuid,
     pub change: Change,
+    /// What the audit log calls the change when `change` says too little (the workflow
+    /// state reached: `in_review`, `archived`…).
+    pub action: Option<&'static str>,
     pub version: Option<i32>,
     pub department_id: Option<Uuid>,
-    pub actor_id: Option<Uuid>,
-    /// A small summary (slug, status…): consumers read the current state from the database.
+    pub actor: Actor,
+    /// What the audit log keeps of the state before the change (`null` when new).
+    pub before: serde_json::Value,
+    /// A small summary (slug, status…): consumers read the current state from the database;
+    /// the audit log keeps it as the state after.
     pub payload: serde_json::Value,
 }
 
@@ -64,12 +72,14 @@ pub struct OutboxRecord {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Appends `event` inside the caller's transaction.
+/// Appends `event` and its audit entry inside the caller's transaction, which must have
+/// been opened by [`Store::begin_write`].
 pub(crate) async fn append(
     txn: &impl ConnectionTrait,
     event: OutboxEvent,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    audit_log::append(txn, &event, now).await?;
     outbox::Entity::insert(outbox::ActiveModel {
         id: NotSet,
         aggregate: Set(event.aggregate.to_owned()),
@@ -77,7 +87,7 @@ pub(crate) async fn append(
         change: Set(event.change.as_str().to_owned()),
         version: Set(event.version),
         department_id: Set(event.department_id),
-        actor_id: Set(event.actor_id),
+        actor_id: Set(event.actor.user_id),
         payload: Set(event.payload),
         occurred_at: Set(now),
     })

@@ -7,8 +7,9 @@ use crate::outbox::{self, Change, OutboxEvent};
 use crate::write::{put, remove};
 use crate::{Store, internal};
 use chrono::Utc;
-use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::NotSet, ActiveValue::Set, EntityTrait};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::content::Term;
 use silo_domain::department::Department;
 use silo_domain::place::Place;
@@ -52,18 +53,36 @@ impl Reference<'_> {
         }
     }
 
-    fn event(&self, change: Change, actor: Option<Uuid>) -> OutboxEvent {
+    /// The item as the audit log keeps it.
+    fn summary(&self) -> serde_json::Value {
+        let value = match self {
+            Self::Department(d) => serde_json::to_value(d),
+            Self::Place(p) => serde_json::to_value(p),
+            Self::Term(t) => serde_json::to_value(t),
+            Self::Site(s) => serde_json::to_value(s),
+        };
+        value.unwrap_or_default()
+    }
+
+    fn event(&self, change: Change, actor: &Actor) -> OutboxEvent {
+        let before = match change {
+            Change::Created => serde_json::Value::Null,
+            Change::Deleted => self.summary(),
+            _ => serde_json::json!({ "version": self.version() - 1 }),
+        };
         OutboxEvent {
             aggregate: self.aggregate(),
             aggregate_id: self.id(),
             change,
+            action: None,
             version: Some(self.version()),
             department_id: match self {
                 Self::Department(d) => Some(d.id),
                 _ => None,
             },
-            actor_id: actor,
-            payload: serde_json::json!({}),
+            actor: actor.clone(),
+            before,
+            payload: self.summary(),
         }
     }
 }
@@ -74,7 +93,7 @@ impl Store {
     pub async fn save_reference(
         &self,
         item: Reference<'_>,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
         let (id, version) = (item.id(), item.version());
@@ -82,7 +101,7 @@ impl Store {
         let what = item.aggregate();
         // An update keeps the creation date.
         let created = |at| if expected.is_some() { NotSet } else { Set(at) };
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         match item {
             Reference::Department(d) => {
                 let mut am = department_active(d, now);
@@ -121,10 +140,10 @@ impl Store {
     pub async fn delete_reference(
         &self,
         item: Reference<'_>,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
         let (id, expected, what) = (item.id(), item.version(), item.aggregate());
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         match item {
             Reference::Department(_) => {
                 let cols = (department::Column::Id, department::Column::Version);

@@ -12,6 +12,7 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::site::Site;
 use uuid::Uuid;
 
@@ -254,11 +255,11 @@ impl Store {
         label: &str,
         prefix: &str,
         key_hash: String,
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<SiteKeyRecord, DomainError> {
         let now = Utc::now();
         let id = Uuid::now_v7();
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         site_key::Entity::insert(site_key::ActiveModel {
             id: Set(id),
             site_id: Set(site_id),
@@ -271,7 +272,12 @@ impl Store {
         .exec_without_returning(&txn)
         .await
         .map_err(internal)?;
-        outbox::append(&txn, key_event(id, site_id, Change::Created, actor), now).await?;
+        outbox::append(
+            &txn,
+            key_event(id, site_id, label, Change::Created, actor),
+            now,
+        )
+        .await?;
         txn.commit().await.map_err(internal)?;
         Ok(SiteKeyRecord {
             id,
@@ -316,7 +322,7 @@ impl Store {
     }
 
     /// Revokes a key: the next request presenting it is refused.
-    pub async fn revoke_site_key(&self, id: Uuid, actor: Option<Uuid>) -> Result<(), DomainError> {
+    pub async fn revoke_site_key(&self, id: Uuid, actor: &Actor) -> Result<(), DomainError> {
         let now = Utc::now();
         let Some(key) = site_key::Entity::find_by_id(id)
             .one(&self.db)
@@ -325,7 +331,7 @@ impl Store {
         else {
             return Err(DomainError::not_found("site key"));
         };
-        let txn = self.db.begin().await.map_err(internal)?;
+        let txn = self.begin_write().await?;
         site_key::Entity::update_many()
             .col_expr(site_key::Column::RevokedAt, Expr::value(now))
             .filter(site_key::Column::Id.eq(id))
@@ -335,7 +341,7 @@ impl Store {
             .map_err(internal)?;
         outbox::append(
             &txn,
-            key_event(id, key.site_id, Change::Deleted, actor),
+            key_event(id, key.site_id, &key.label, Change::Deleted, actor),
             now,
         )
         .await?;
@@ -358,14 +364,21 @@ async fn revoke_family(
     Ok(())
 }
 
-fn key_event(id: Uuid, site_id: Uuid, change: Change, actor: Option<Uuid>) -> OutboxEvent {
+fn key_event(id: Uuid, site_id: Uuid, label: &str, change: Change, actor: &Actor) -> OutboxEvent {
+    let key = serde_json::json!({ "siteId": site_id, "label": label });
+    let (before, after) = match change {
+        Change::Deleted => (key.clone(), key),
+        _ => (serde_json::Value::Null, key),
+    };
     OutboxEvent {
         aggregate: "site_key",
         aggregate_id: id,
         change,
+        action: (change == Change::Deleted).then_some("revoked"),
         version: None,
         department_id: None,
-        actor_id: actor,
-        payload: serde_json::json!({ "siteId": site_id }),
+        actor: actor.clone(),
+        before,
+        payload: after,
     }
 }

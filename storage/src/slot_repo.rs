@@ -7,9 +7,9 @@ use crate::{Store, internal};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::content::ContentKind;
 use silo_domain::slots::SlotEntry;
 use uuid::Uuid;
@@ -21,9 +21,10 @@ impl Store {
         site_id: Uuid,
         name: &str,
         entries: &[SlotEntry],
-        actor: Option<Uuid>,
+        actor: &Actor,
     ) -> Result<(), DomainError> {
-        let txn = self.db.begin().await.map_err(internal)?;
+        let before = self.slot(site_id, name).await?;
+        let txn = self.begin_write().await?;
         site_slot::Entity::delete_many()
             .filter(site_slot::Column::SiteId.eq(site_id))
             .filter(site_slot::Column::Name.eq(name))
@@ -51,13 +52,12 @@ impl Store {
             aggregate: "site_slot",
             aggregate_id: site_id,
             change: Change::Updated,
+            action: None,
             version: None,
             department_id: None,
-            actor_id: actor,
-            payload: serde_json::json!({
-                "name": name,
-                "items": entries.iter().map(|e| e.content_id).collect::<Vec<_>>(),
-            }),
+            actor: actor.clone(),
+            before: slot_summary(name, &before),
+            payload: slot_summary(name, entries),
         };
         outbox::append(&txn, event, Utc::now()).await?;
         txn.commit().await.map_err(internal)
@@ -101,4 +101,12 @@ pub(crate) async fn remove_from_slots(
         .await
         .map_err(internal)?;
     Ok(())
+}
+
+/// What the outbox and the audit log keep of a slot: its name and items in order.
+fn slot_summary(name: &str, entries: &[SlotEntry]) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "items": entries.iter().map(|e| e.content_id).collect::<Vec<_>>(),
+    })
 }

@@ -123,6 +123,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     pub client: reqwest::Client,
+    /// The database, for a second server process over it.
+    pub url: DatabaseUrl,
 }
 
 /// Starts a server on a random port over `url`, its scheduler ticking every second.
@@ -156,6 +158,7 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
         address,
         store,
         client: reqwest::Client::new(),
+        url,
     }
 }
 

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod agenda;
+mod audit;
 mod bad_input;
 mod directory;
 mod http;

@@ -7,12 +7,13 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use silo_api::admin;
 use silo_domain::association::AssociationInput;
+use silo_domain::audit::Actor;
 use silo_domain::content::Publication;
 use silo_domain::event::{Event, EventInput};
 use silo_domain::item::ContentItem;
 use silo_domain::news::NewsInput;
 use silo_domain::public_service::PublicServiceInput;
-use silo_domain::rights::{Grant, Role};
+use silo_domain::rights::{Allowance, Grant, Role};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -207,7 +208,7 @@ pub(crate) async fn city(backend: Backend) -> City {
                 valid_until: Some(Utc::now() - Duration::days(1)),
                 delegated_by: Some(ids[&Who::Manager]),
             },
-            None,
+            &Actor::operator(),
         )
         .await
         .unwrap();
@@ -307,7 +308,11 @@ impl City {
         };
         self.app
             .store
-            .create_content(&item, Some(self.admin()), Utc::now() + Duration::days(400))
+            .create_content(
+                &item,
+                &Actor::user(self.admin(), Allowance::Admin),
+                Utc::now() + Duration::days(400),
+            )
             .await
             .unwrap();
         item
@@ -1090,7 +1095,7 @@ both_backends!(
             });
             city.app
                 .store
-                .create_content(&item, None, Utc::now())
+                .create_content(&item, &Actor::operator(), Utc::now())
                 .await
                 .unwrap();
         }

@@ -6,9 +6,8 @@ use super::error::{bad_input, gql};
 use async_graphql::{Context, ID, Result};
 use chrono::Utc;
 use silo_domain::DomainError;
-use silo_domain::rights::{
-    Action, Allowance, DepartmentPath, Principal, Resource, UserPrincipal, authorize,
-};
+use silo_domain::audit::{Actor, Authority};
+use silo_domain::rights::{Action, DepartmentPath, Principal, Resource, UserPrincipal, authorize};
 use silo_storage::Store;
 use uuid::Uuid;
 
@@ -28,14 +27,14 @@ pub fn user<'a>(ctx: &Context<'a>) -> Result<&'a UserPrincipal> {
     }
 }
 
-/// The acting user's id, for bookkeeping (`None` never happens after `allow` on a write).
-pub fn actor(ctx: &Context<'_>) -> Option<Uuid> {
-    principal(ctx).user_id()
-}
-
-/// Asks the policy; a denial is `FORBIDDEN` naming the missing right.
-pub fn allow(ctx: &Context<'_>, action: Action, resource: &Resource<'_>) -> Result<Allowance> {
-    authorize(principal(ctx), action, resource, Utc::now()).map_err(gql)
+/// Asks the policy; a denial is `FORBIDDEN` naming the missing right. The answer is who
+/// acts and under which right, as the write records it in the audit log.
+pub fn allow(ctx: &Context<'_>, action: Action, resource: &Resource<'_>) -> Result<Actor> {
+    let allowance = authorize(principal(ctx), action, resource, Utc::now()).map_err(gql)?;
+    Ok(Actor {
+        user_id: principal(ctx).user_id(),
+        authority: Authority::Policy(allowance),
+    })
 }
 
 /// A department and its ancestors; an unknown id is a bad `field`.

@@ -1,7 +1,7 @@
 //! Signing in and out, the caller's own rights (`me`), and user accounts for admins.
 
 use super::RequestContext;
-use super::access::{actor, allow, principal, store, user, uuid};
+use super::access::{allow, principal, store, user, uuid};
 use super::error::gql;
 use super::inputs::Role;
 use super::types::{DepartmentNode, SiteNode};
@@ -9,6 +9,7 @@ use crate::identity::{Identity, Session, sessions};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::rights::{self, Action, Resource};
 use silo_storage::{AccountFlags, MembershipRecord, UserAccount};
 
@@ -270,8 +271,8 @@ impl AccountMutation {
         password: String,
         #[graphql(default)] admin: bool,
     ) -> Result<UserNode> {
-        allow(ctx, Action::ManageUsers, &Resource::Hub)?;
-        let account = sessions::create_user(store(ctx), &email, password, admin, actor(ctx))
+        let by = allow(ctx, Action::ManageUsers, &Resource::Hub)?;
+        let account = sessions::create_user(store(ctx), &email, password, admin, &by)
             .await
             .map_err(gql)?;
         Ok(UserNode(account))
@@ -286,7 +287,7 @@ impl AccountMutation {
         auditor: Option<bool>,
         disabled: Option<bool>,
     ) -> Result<UserNode> {
-        allow(ctx, Action::ManageUsers, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageUsers, &Resource::Hub)?;
         let target = account(ctx, &id).await?;
         if principal(ctx).user_id() == Some(target.id)
             && (disabled == Some(true) || admin == Some(false))
@@ -302,7 +303,7 @@ impl AccountMutation {
             disabled,
         };
         let account = store(ctx)
-            .set_account_flags(target.id, flags, actor(ctx))
+            .set_account_flags(target.id, flags, &by)
             .await
             .map_err(gql)?;
         Ok(UserNode(account))
@@ -319,9 +320,11 @@ impl AccountMutation {
     ) -> Result<bool> {
         let id = uuid(&id, "id")?;
         let own = principal(ctx).user_id() == Some(id);
-        if !own {
-            allow(ctx, Action::ManageUsers, &Resource::Hub)?;
-        }
+        let by = if own {
+            Actor::own_account(id)
+        } else {
+            allow(ctx, Action::ManageUsers, &Resource::Hub)?
+        };
         let target = account(ctx, &ID(id.to_string())).await?;
         if own {
             let given = current_password.ok_or_else(|| {
@@ -340,7 +343,7 @@ impl AccountMutation {
                 ));
             }
         }
-        sessions::reset_password(store(ctx), &target, password, actor(ctx))
+        sessions::reset_password(store(ctx), &target, password, &by)
             .await
             .map_err(gql)?;
         Ok(true)

@@ -38,6 +38,19 @@ pub fn decode_instant(
     Ok((at.with_timezone(&Utc), id))
 }
 
+/// A cursor over sequence numbers (the audit log).
+pub fn encode_sequence(kind: &str, seq: i64) -> String {
+    encode(kind, &[&seq.to_string()])
+}
+
+pub fn decode_sequence(kind: &str, cursor: &str) -> Result<i64, async_graphql::Error> {
+    let parts = decode(kind, cursor).ok_or_else(invalid)?;
+    match parts.as_slice() {
+        [seq] => seq.parse().map_err(|_| invalid()),
+        _ => Err(invalid()),
+    }
+}
+
 /// A cursor over (name, id) positions (directories).
 pub fn encode_name(kind: &str, name: &str, id: Uuid) -> String {
     encode(kind, &[&id.to_string(), name])

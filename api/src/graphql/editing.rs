@@ -2,7 +2,7 @@
 //! lock, delete — and the reads of drafts. Each asks the rights policy first.
 
 use super::Horizon;
-use super::access::{actor, allow, department_path, principal, store, user, uuid};
+use super::access::{allow, department_path, principal, store, user, uuid};
 use super::cursor;
 use super::error::{bad_input, gql};
 use super::inputs::{
@@ -14,6 +14,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject, Union};
 use chrono::Utc;
 use silo_domain::DomainError;
 use silo_domain::association::Association;
+use silo_domain::audit::Actor;
 use silo_domain::content::{self, Publication};
 use silo_domain::department::subtree;
 use silo_domain::event::Event;
@@ -61,7 +62,7 @@ fn node<N>(item: ContentItem, pick: impl FnOnce(ContentNode) -> Option<N>) -> Re
 }
 
 /// The policy's view of a stored item.
-pub(super) async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem) -> Result<()> {
+pub(super) async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem) -> Result<Actor> {
     let path = department_path(ctx, item.department_id(), "departmentId").await?;
     allow(
         ctx,
@@ -71,18 +72,16 @@ pub(super) async fn check(ctx: &Context<'_>, action: Action, item: &ContentItem)
             created_by: item.publication().created_by,
             status: item.publication().status,
         },
-    )?;
-    Ok(())
+    )
 }
 
-async fn check_new(ctx: &Context<'_>, department_id: Uuid) -> Result<()> {
+async fn check_new(ctx: &Context<'_>, department_id: Uuid) -> Result<Actor> {
     let path = department_path(ctx, department_id, "departmentId").await?;
     allow(
         ctx,
         Action::Create,
         &Resource::NewContent { department: &path },
-    )?;
-    Ok(())
+    )
 }
 
 pub(super) async fn current(
@@ -108,18 +107,18 @@ async fn create(
         DomainError,
     >,
 ) -> Result<ContentItem> {
-    check_new(ctx, department_id).await?;
+    let by = check_new(ctx, department_id).await?;
     let make = validate().map_err(gql)?;
     let now = Utc::now();
     let mut publication = Publication::draft(now);
-    publication.created_by = actor(ctx);
-    publication.updated_by = actor(ctx);
+    publication.created_by = by.user_id;
+    publication.updated_by = by.user_id;
     let mut item = make(Uuid::now_v7(), publication);
     settle_slug(ctx, &mut item, slug_given, None).await?;
     let store = store(ctx);
     let horizon = ctx.data_unchecked::<Horizon>().0;
     store
-        .create_content(&item, actor(ctx), now + horizon)
+        .create_content(&item, &by, now + horizon)
         .await
         .map_err(gql)?;
     reload(ctx, &item).await
@@ -139,7 +138,7 @@ async fn update(
     >,
 ) -> Result<ContentItem> {
     let current = current(ctx, kind, id).await?;
-    check(ctx, Action::Edit, &current).await?;
+    let by = check(ctx, Action::Edit, &current).await?;
     if department_id != current.department_id() {
         // Moving an item needs the same right over it in the new department.
         let path = department_path(ctx, department_id, "departmentId").await?;
@@ -157,16 +156,16 @@ async fn update(
     let make = validate().map_err(gql)?;
     let now = Utc::now();
     let edited = make(current.id(), current.publication().clone());
-    let by = actor(ctx).ok_or_else(|| gql(DomainError::unauthenticated("sign in first")))?;
+    let editor = user(ctx)?.id;
     let mut next = current
-        .revised(edited, by, now)
+        .revised(edited, editor, now)
         .ok_or_else(|| gql(DomainError::Internal("edited item of another kind".into())))?;
     settle_slug(ctx, &mut next, slug_given, Some(current.slug())).await?;
     // A pending publication was approved for the version before this edit.
     next.publication_mut().publish_at = None;
     let horizon = ctx.data_unchecked::<Horizon>().0;
     store(ctx)
-        .update_content(&next, Some(by), now + horizon)
+        .update_content(&next, &by, now + horizon)
         .await
         .map_err(gql)?;
     reload(ctx, &next).await
@@ -217,10 +216,10 @@ async fn delete(
     expected_version: i32,
 ) -> Result<DeletedContent> {
     let current = current(ctx, kind, id).await?;
-    check(ctx, Action::Delete, &current).await?;
+    let by = check(ctx, Action::Delete, &current).await?;
     stale(&current, expected_version)?;
     store(ctx)
-        .delete_content(&current, expected_version, actor(ctx))
+        .delete_content(&current, expected_version, &by)
         .await
         .map_err(gql)?;
     Ok(DeletedContent {

@@ -1,13 +1,14 @@
 //! Who holds which role on a department: memberships granted by its managers, and
 //! delegations (leave cover) lent for a time window by a member, never above their own.
 
-use super::access::{actor, allow, department_path, store, user, uuid};
+use super::access::{allow, department_path, store, user, uuid};
 use super::account::MembershipNode;
 use super::error::gql;
 use super::inputs::Role;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::department::subtree;
 use silo_domain::rights::{self, Action, Grant, Resource};
 use uuid::Uuid;
@@ -59,7 +60,7 @@ impl MembersMutation {
     ) -> Result<MembershipNode> {
         let department = uuid(&department_id, "departmentId")?;
         let path = department_path(ctx, department, "departmentId").await?;
-        allow(ctx, Action::ManageMembers, &Resource::Department(&path))?;
+        let by = allow(ctx, Action::ManageMembers, &Resource::Department(&path))?;
         let member = existing_user(ctx, &user_id).await?;
         let grant = Grant {
             membership_id: Uuid::now_v7(),
@@ -69,7 +70,7 @@ impl MembersMutation {
             valid_until: None,
             delegated_by: None,
         };
-        record(ctx, member, grant).await
+        record(ctx, &by, member, grant).await
     }
 
     /// Lends a role on a department to another user from `validFrom` (default: now) to
@@ -87,7 +88,7 @@ impl MembersMutation {
         let department = uuid(&department_id, "departmentId")?;
         let path = department_path(ctx, department, "departmentId").await?;
         let role: rights::Role = role.into();
-        allow(ctx, Action::Delegate(role), &Resource::Department(&path))?;
+        let by = allow(ctx, Action::Delegate(role), &Resource::Department(&path))?;
         let me = user(ctx)?;
         let delegate = existing_user(ctx, &user_id).await?;
         let now = Utc::now();
@@ -101,7 +102,7 @@ impl MembersMutation {
             valid_until: Some(valid_until),
             delegated_by: Some(me.id),
         };
-        record(ctx, delegate, grant).await
+        record(ctx, &by, delegate, grant).await
     }
 
     /// Ends a membership (the department's own managers, admins) or a delegation (also
@@ -113,7 +114,7 @@ impl MembersMutation {
             .map_err(gql)?
             .ok_or_else(|| gql(DomainError::not_found("membership")))?;
         let path = department_path(ctx, record.grant.department_id, "id").await?;
-        match record.grant.delegated_by {
+        let by = match record.grant.delegated_by {
             Some(by) => allow(
                 ctx,
                 Action::RevokeDelegation,
@@ -125,17 +126,22 @@ impl MembersMutation {
             None => allow(ctx, Action::ManageMembers, &Resource::Department(&path))?,
         };
         store(ctx)
-            .revoke_membership(&record, actor(ctx))
+            .revoke_membership(&record, &by)
             .await
             .map_err(gql)?;
         Ok(true)
     }
 }
 
-async fn record(ctx: &Context<'_>, member: Uuid, grant: Grant) -> Result<MembershipNode> {
+async fn record(
+    ctx: &Context<'_>,
+    by: &Actor,
+    member: Uuid,
+    grant: Grant,
+) -> Result<MembershipNode> {
     let store = store(ctx);
     store
-        .grant_membership(member, &grant, actor(ctx))
+        .grant_membership(member, &grant, by)
         .await
         .map_err(gql)?;
     let stored = store

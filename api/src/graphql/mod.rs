@@ -3,6 +3,7 @@
 mod access;
 mod account;
 mod agenda;
+mod audit;
 mod cursor;
 mod directory;
 mod editing;
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     members::MembersQuery,
     reference::ReferenceQuery,
     revisions::RevisionQuery,
+    audit::AuditQuery,
 );
 
 /// Every mutation, merged from the per-area objects.

@@ -1,7 +1,7 @@
 //! Writes to the reference data — places, categories and tags, departments, sites and
 //! their keys and curators — under an optimistic lock. Who may do what is the policy's.
 
-use super::access::{actor, allow, store, uuid};
+use super::access::{allow, store, uuid};
 use super::error::{bad_input, gql};
 use super::inputs::{DepartmentInput, PlaceInput, SiteInput, TermInput};
 use super::types::{DepartmentNode, PlaceNode, SiteNode, TermNode};
@@ -9,6 +9,7 @@ use crate::identity::sessions;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use silo_domain::DomainError;
+use silo_domain::audit::Actor;
 use silo_domain::content::{self, Term, TermKind};
 use silo_domain::department::{Department, subtree};
 use silo_domain::place::Place;
@@ -114,18 +115,12 @@ fn check_parent(all: &[Department], id: Uuid, parent: Option<Uuid>) -> Result<()
     Ok(())
 }
 
-async fn save(ctx: &Context<'_>, item: Reference<'_>) -> Result<()> {
-    store(ctx)
-        .save_reference(item, actor(ctx))
-        .await
-        .map_err(gql)
+async fn save(ctx: &Context<'_>, by: &Actor, item: Reference<'_>) -> Result<()> {
+    store(ctx).save_reference(item, by).await.map_err(gql)
 }
 
-async fn remove(ctx: &Context<'_>, item: Reference<'_>) -> Result<ID> {
-    store(ctx)
-        .delete_reference(item, actor(ctx))
-        .await
-        .map_err(gql)?;
+async fn remove(ctx: &Context<'_>, by: &Actor, item: Reference<'_>) -> Result<ID> {
+    store(ctx).delete_reference(item, by).await.map_err(gql)?;
     Ok(ID(match item {
         Reference::Department(d) => d.id,
         Reference::Place(p) => p.id,
@@ -156,11 +151,11 @@ pub struct ReferenceMutation;
 impl ReferenceMutation {
     /// Adds a place (any department member).
     async fn create_place(&self, ctx: &Context<'_>, input: PlaceInput) -> Result<PlaceNode> {
-        allow(ctx, Action::CreatePlace, &Resource::Hub)?;
+        let by = allow(ctx, Action::CreatePlace, &Resource::Hub)?;
         let place = silo_domain::place::PlaceInput::from(input)
             .validate(Uuid::now_v7(), "input")
             .map_err(gql)?;
-        save(ctx, Reference::Place(&place)).await?;
+        save(ctx, &by, Reference::Place(&place)).await?;
         Ok(PlaceNode(place))
     }
     /// Changes a place, shared by every department's content (admins).
@@ -171,22 +166,22 @@ impl ReferenceMutation {
         expected_version: i32,
         input: PlaceInput,
     ) -> Result<PlaceNode> {
-        allow(ctx, Action::ManagePlaces, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManagePlaces, &Resource::Hub)?;
         let current = place(ctx, &id).await?;
         expect_version("place", current.version, expected_version)?;
         let mut next = silo_domain::place::PlaceInput::from(input)
             .validate(current.id, "input")
             .map_err(gql)?;
         next.version = current.version + 1;
-        save(ctx, Reference::Place(&next)).await?;
+        save(ctx, &by, Reference::Place(&next)).await?;
         Ok(PlaceNode(next))
     }
     /// Deletes a place; content that used it keeps no place (admins).
     async fn delete_place(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> Result<ID> {
-        allow(ctx, Action::ManagePlaces, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManagePlaces, &Resource::Hub)?;
         let mut current = place(ctx, &id).await?;
         current.version = expected_version;
-        remove(ctx, Reference::Place(&current)).await
+        remove(ctx, &by, Reference::Place(&current)).await
     }
 
     /// Adds a tag (any department member) or a category (admins).
@@ -196,9 +191,9 @@ impl ReferenceMutation {
             TermKind::Tag => Action::CreateTag,
             TermKind::Category => Action::ManageTaxonomy,
         };
-        allow(ctx, action, &Resource::Hub)?;
+        let by = allow(ctx, action, &Resource::Hub)?;
         let term = input.validate(Uuid::now_v7(), 1).map_err(gql)?;
-        save(ctx, Reference::Term(&term)).await?;
+        save(ctx, &by, Reference::Term(&term)).await?;
         Ok(TermNode(term))
     }
     /// Renames a term (admins).
@@ -209,7 +204,7 @@ impl ReferenceMutation {
         expected_version: i32,
         input: TermInput,
     ) -> Result<TermNode> {
-        allow(ctx, Action::ManageTaxonomy, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageTaxonomy, &Resource::Hub)?;
         let current = term(ctx, &id).await?;
         expect_version("term", current.version, expected_version)?;
         let next = content::TermInput::from(input)
@@ -218,15 +213,15 @@ impl ReferenceMutation {
         if next.kind != current.kind {
             return Err(bad_input("input.kind", "a term keeps its kind"));
         }
-        save(ctx, Reference::Term(&next)).await?;
+        save(ctx, &by, Reference::Term(&next)).await?;
         Ok(TermNode(next))
     }
     /// Deletes a term; items lose it (admins).
     async fn delete_term(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> Result<ID> {
-        allow(ctx, Action::ManageTaxonomy, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageTaxonomy, &Resource::Hub)?;
         let mut current = term(ctx, &id).await?;
         current.version = expected_version;
-        remove(ctx, Reference::Term(&current)).await
+        remove(ctx, &by, Reference::Term(&current)).await
     }
 
     /// Adds a department (admins).
@@ -235,11 +230,11 @@ impl ReferenceMutation {
         ctx: &Context<'_>,
         input: DepartmentInput,
     ) -> Result<DepartmentNode> {
-        allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
         let department = input.into_domain()?.validate(Uuid::now_v7()).map_err(gql)?;
         let all = store(ctx).departments().await.map_err(gql)?;
         check_parent(&all, department.id, department.parent_id)?;
-        save(ctx, Reference::Department(&department)).await?;
+        save(ctx, &by, Reference::Department(&department)).await?;
         Ok(DepartmentNode(department))
     }
     /// Changes a department: name, parent, review policy, time zone (admins).
@@ -250,13 +245,13 @@ impl ReferenceMutation {
         expected_version: i32,
         input: DepartmentInput,
     ) -> Result<DepartmentNode> {
-        allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
         let (current, all) = department(ctx, &id).await?;
         expect_version("department", current.version, expected_version)?;
         let mut next = input.into_domain()?.validate(current.id).map_err(gql)?;
         check_parent(&all, current.id, next.parent_id)?;
         next.version = current.version + 1;
-        save(ctx, Reference::Department(&next)).await?;
+        save(ctx, &by, Reference::Department(&next)).await?;
         Ok(DepartmentNode(next))
     }
     /// Deletes a department that owns no content and has no sub-department (admins).
@@ -266,20 +261,20 @@ impl ReferenceMutation {
         id: ID,
         expected_version: i32,
     ) -> Result<ID> {
-        allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageDepartments, &Resource::Hub)?;
         let (mut current, _) = department(ctx, &id).await?;
         current.version = expected_version;
-        remove(ctx, Reference::Department(&current)).await
+        remove(ctx, &by, Reference::Department(&current)).await
     }
 
     /// Adds a satellite site (admins).
     async fn create_site(&self, ctx: &Context<'_>, input: SiteInput) -> Result<SiteNode> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let site = input
             .into_domain()?
             .validate(Uuid::now_v7(), 1)
             .map_err(gql)?;
-        save(ctx, Reference::Site(&site)).await?;
+        save(ctx, &by, Reference::Site(&site)).await?;
         Ok(SiteNode(site))
     }
     /// Changes a site and its channel (admins).
@@ -290,22 +285,22 @@ impl ReferenceMutation {
         expected_version: i32,
         input: SiteInput,
     ) -> Result<SiteNode> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let current = site(ctx, &id).await?;
         expect_version("site", current.version, expected_version)?;
         let next = input
             .into_domain()?
             .validate(current.id, current.version + 1)
             .map_err(gql)?;
-        save(ctx, Reference::Site(&next)).await?;
+        save(ctx, &by, Reference::Site(&next)).await?;
         Ok(SiteNode(next))
     }
     /// Deletes a site with its keys (admins).
     async fn delete_site(&self, ctx: &Context<'_>, id: ID, expected_version: i32) -> Result<ID> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let mut current = site(ctx, &id).await?;
         current.version = expected_version;
-        remove(ctx, Reference::Site(&current)).await
+        remove(ctx, &by, Reference::Site(&current)).await
     }
 
     /// Issues a key for a site (admins). The key is in the answer only.
@@ -315,11 +310,11 @@ impl ReferenceMutation {
         site_id: ID,
         label: String,
     ) -> Result<CreatedSiteKey> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let site = site(ctx, &site_id).await?;
         let label =
             silo_domain::field::required_text(&label, 200).map_err(|e| bad_input("label", e.0))?;
-        let (key, record) = sessions::create_site_key(store(ctx), site.id, &label, actor(ctx))
+        let (key, record) = sessions::create_site_key(store(ctx), site.id, &label, &by)
             .await
             .map_err(gql)?;
         Ok(CreatedSiteKey {
@@ -329,9 +324,9 @@ impl ReferenceMutation {
     }
     /// Revokes a site key: refused from the next request on (admins).
     async fn revoke_site_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         store(ctx)
-            .revoke_site_key(uuid(&id, "id")?, actor(ctx))
+            .revoke_site_key(uuid(&id, "id")?, &by)
             .await
             .map_err(gql)?;
         Ok(true)
@@ -344,14 +339,14 @@ impl ReferenceMutation {
         user_id: ID,
         curator: bool,
     ) -> Result<bool> {
-        allow(ctx, Action::ManageSites, &Resource::Hub)?;
+        let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let site = site(ctx, &site_id).await?;
         let user = uuid(&user_id, "userId")?;
         if store(ctx).user(user).await.map_err(gql)?.is_none() {
             return Err(bad_input("userId", "no such user"));
         }
         store(ctx)
-            .set_curator(site.id, user, curator, actor(ctx))
+            .set_curator(site.id, user, curator, &by)
             .await
             .map_err(gql)?;
         Ok(true)

@@ -2,7 +2,7 @@
 //! and an old one restored as a new version (history is never rewritten).
 
 use super::Horizon;
-use super::access::{actor, store, user};
+use super::access::{store, user};
 use super::editing::{ContentNode, check, current, reload, stale};
 use super::error::{bad_input, gql};
 use super::inputs::ContentKind;
@@ -109,18 +109,18 @@ impl RevisionMutation {
         expected_version: i32,
     ) -> Result<ContentNode> {
         let item = current(ctx, kind.into(), &id).await?;
-        check(ctx, Action::Edit, &item).await?;
+        let by = check(ctx, Action::Edit, &item).await?;
         stale(&item, expected_version)?;
         let all = store(ctx).revisions(item.id()).await.map_err(gql)?;
         let old = saved_version(&all, version, "version")?;
-        let by = user(ctx)?.id;
+        let editor = user(ctx)?.id;
         let now = Utc::now();
         let next = item
-            .revised(old.item.clone(), by, now)
+            .revised(old.item.clone(), editor, now)
             .ok_or_else(|| bad_input("version", "is a version of another kind"))?;
         let horizon = ctx.data_unchecked::<Horizon>().0;
         store(ctx)
-            .update_content(&next, actor(ctx), now + horizon)
+            .update_content(&next, &by, now + horizon)
             .await
             .map_err(gql)?;
         Ok(reload(ctx, &next).await?.into())

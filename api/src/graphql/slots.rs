@@ -1,6 +1,6 @@
 //! Homepage and featured slots: curated per site, public when read, emptied by takedowns.
 
-use super::access::{actor, allow, store, uuid};
+use super::access::{allow, store, uuid};
 use super::editing::ContentNode;
 use super::error::{bad_input, gql};
 use super::inputs::ContentKind;
@@ -72,7 +72,7 @@ impl SlotMutation {
         items: Vec<SlotItemInput>,
     ) -> Result<Vec<SlotItem>> {
         let site = uuid(&site_id, "siteId")?;
-        allow(ctx, Action::CurateSite, &Resource::Site(site))?;
+        let by = allow(ctx, Action::CurateSite, &Resource::Site(site))?;
         if store(ctx).site(site).await.map_err(gql)?.is_none() {
             return Err(gql(DomainError::not_found("site")));
         }
@@ -100,7 +100,7 @@ impl SlotMutation {
         }
         let name = check_slot(&name, &entries).map_err(gql)?;
         store(ctx)
-            .set_slot(site, &name, &entries, actor(ctx))
+            .set_slot(site, &name, &entries, &by)
             .await
             .map_err(gql)?;
         shown(ctx, site, &name).await

@@ -2,7 +2,7 @@
 //! rights policy, checked against the workflow's transitions and, for publishing, the
 //! department's four-eyes rule.
 
-use super::access::{actor, allow, department_path, store, user, uuid};
+use super::access::{allow, department_path, store, user, uuid};
 use super::editing::{ContentNode, check, current, reload, stale};
 use super::error::{bad_input, gql};
 use super::inputs::ContentKind;
@@ -22,7 +22,7 @@ async fn transition(
     note: Option<String>,
 ) -> Result<ContentNode> {
     let item = current(ctx, kind.into(), id).await?;
-    check(ctx, transition.action(), &item).await?;
+    let by = check(ctx, transition.action(), &item).await?;
     let to = transition.apply(item.publication().status).map_err(gql)?;
     if let Some(expected) = expected_version {
         stale(&item, expected)?;
@@ -41,7 +41,7 @@ async fn transition(
         four_eyes(ctx, &item).await?;
     }
     let next = store(ctx)
-        .set_status(&item, to, actor(ctx), note.as_deref())
+        .set_status(&item, to, &by, note.as_deref())
         .await
         .map_err(gql)?;
     Ok(reload(ctx, &next).await?.into())
@@ -219,13 +219,15 @@ impl WorkflowMutation {
         unpublish_at: Option<DateTime<Utc>>,
     ) -> Result<ContentNode> {
         let item = current(ctx, kind.into(), &id).await?;
+        let mut by = None;
+        if unpublish_at.is_some() || publish_at.is_none() {
+            by = Some(check(ctx, Action::Unpublish, &item).await?);
+        }
         if publish_at.is_some() {
-            check(ctx, Action::Publish, &item).await?;
+            by = Some(check(ctx, Action::Publish, &item).await?);
             four_eyes(ctx, &item).await?;
         }
-        if unpublish_at.is_some() || publish_at.is_none() {
-            check(ctx, Action::Unpublish, &item).await?;
-        }
+        let by = by.expect("one of the branches above ran");
         stale(&item, expected_version)?;
         if let (Some(on), Some(off)) = (publish_at, unpublish_at)
             && off <= on
@@ -233,7 +235,7 @@ impl WorkflowMutation {
             return Err(bad_input("unpublishAt", "must be after publishAt"));
         }
         let next = store(ctx)
-            .set_schedule(&item, publish_at, unpublish_at, actor(ctx))
+            .set_schedule(&item, publish_at, unpublish_at, &by)
             .await
             .map_err(gql)?;
         Ok(reload(ctx, &next).await?.into())
@@ -247,13 +249,13 @@ impl WorkflowMutation {
         department_id: ID,
         reason: String,
     ) -> Result<Takedown> {
-        allow(ctx, Action::TakedownDepartment, &Resource::Hub)?;
+        let by = allow(ctx, Action::TakedownDepartment, &Resource::Hub)?;
         let id = uuid(&department_id, "departmentId")?;
         department_path(ctx, id, "departmentId").await?;
         let reason = check_reason("reason", Some(&reason)).map_err(gql)?;
         let departments = store(ctx).departments().await.map_err(gql)?;
         let taken = store(ctx)
-            .unpublish_departments(&subtree(&departments, id), actor(ctx), &reason)
+            .unpublish_departments(&subtree(&departments, id), &by, &reason)
             .await
             .map_err(gql)?;
         let mut items = Vec::with_capacity(taken.len());

@@ -5,6 +5,7 @@ use super::{Keyring, password, secret};
 use chrono::{DateTime, Duration, Utc};
 use silo_domain::DomainError;
 use silo_domain::account::{LoginThrottle, check_credentials, check_password};
+use silo_domain::audit::Actor;
 use silo_domain::field::Email;
 use silo_storage::{RefreshOutcome, Store, UserAccount};
 use std::sync::Arc;
@@ -181,7 +182,7 @@ pub async fn create_user(
     email: &str,
     password_given: String,
     admin: bool,
-    actor: Option<Uuid>,
+    actor: &Actor,
 ) -> Result<UserAccount, DomainError> {
     let email = check_credentials(email, &password_given)?;
     let hash = password::hash(password_given).await?;
@@ -204,7 +205,7 @@ pub async fn reset_password(
     store: &Store,
     user: &UserAccount,
     password_given: String,
-    actor: Option<Uuid>,
+    actor: &Actor,
 ) -> Result<(), DomainError> {
     let email = Email::parse(&user.email).map_err(DomainError::from)?;
     check_password(&email, &password_given)?;
@@ -217,7 +218,7 @@ pub async fn create_site_key(
     store: &Store,
     site_id: Uuid,
     label: &str,
-    actor: Option<Uuid>,
+    actor: &Actor,
 ) -> Result<(String, silo_storage::SiteKeyRecord), DomainError> {
     let key = secret::generate(secret::SITE_KEY_PREFIX);
     let record = store

@@ -2,6 +2,8 @@
 //! UUIDv7; JSON columns are opaque (never filtered in SQL).
 
 pub mod association;
+pub mod audit_entry;
+pub mod audit_head;
 pub mod content_site;
 pub mod content_term;
 pub mod department;
