@@ -521,6 +521,11 @@ fn cases() -> Vec<Case> {
             allowed: admin_only,
         },
         Case {
+            name: "auditLog",
+            query: "{ auditLog(first: 1) { edges { node { seq } } } }",
+            allowed: admin_only,
+        },
+        Case {
             name: "resetPassword",
             query: "mutation($u: ID!) { resetPassword(id: $u, password: \"another long password\") }",
             allowed: admin_only,

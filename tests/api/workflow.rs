@@ -4,7 +4,7 @@
 use crate::both_backends;
 use crate::helpers::Backend;
 use crate::rights::{Who, city};
-use chrono::{Duration, Utc};
+use chrono::{Duration, Offset, Utc};
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation($d: ID!, $t: String!) { createNewsArticle(input: {departmentId: $d, title: $t}) { id slug publication { version } } }";
@@ -359,11 +359,22 @@ both_backends!(
         let scheduled = app
         .query_as(
             city.token(Who::Publisher).unwrap(),
-            "mutation($id: ID!, $at: DateTime!) { schedule(kind: NEWS_ARTICLE, id: $id, expectedVersion: 1, publishAt: $at) { ... on NewsArticle { publication { status publishAt } } } }",
+            "mutation($id: ID!, $at: DateTime!) { schedule(kind: NEWS_ARTICLE, id: $id, expectedVersion: 1, publishAt: $at) { ... on NewsArticle { publication { status publishAt publishAtLocal } } } }",
             json!({ "id": item.id(), "at": at.to_rfc3339() }),
         )
         .await;
         assert_eq!(scheduled["schedule"]["publication"]["status"], "DRAFT");
+        // Shown on the department's clock (Culture is in Europe/Paris).
+        let local = scheduled["schedule"]["publication"]["publishAtLocal"]
+            .as_str()
+            .unwrap();
+        let parsed = chrono::DateTime::parse_from_rfc3339(local).unwrap();
+        let paris = at.with_timezone(&chrono_tz::Europe::Paris);
+        assert_eq!(
+            parsed.offset().local_minus_utc(),
+            paris.offset().fix().local_minus_utc()
+        );
+        assert!((parsed.with_timezone(&Utc) - at).abs() < Duration::milliseconds(1));
         let read = "query($s: String!) { newsArticle(slug: $s) { title } }";
         // Not before its time (the test servers tick every second).
         let (_, body) = app.post(read, json!({ "s": slug }), None).await;

@@ -289,8 +289,21 @@ impl TermNode {
 }
 
 /// Editorial bookkeeping: workflow state, version (send it back as `expectedVersion`),
-/// and who changed the item when.
-pub struct PublicationNode(pub silo_domain::content::Publication);
+/// and who changed the item when; with the owning department, whose time zone shows the
+/// schedule.
+pub struct PublicationNode(pub silo_domain::content::Publication, pub Uuid);
+
+impl PublicationNode {
+    /// `at` on the department's wall clock, with its offset.
+    async fn local(&self, ctx: &Context<'_>, at: Option<DateTime<Utc>>) -> Result<Option<String>> {
+        let Some(at) = at else { return Ok(None) };
+        let zone = department(ctx, self.1)
+            .await?
+            .and_then(|d| d.0.time_zone.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::Europe::Paris);
+        Ok(Some(at.with_timezone(&zone).to_rfc3339()))
+    }
+}
 
 #[Object(name = "Publication")]
 impl PublicationNode {
@@ -306,6 +319,14 @@ impl PublicationNode {
     }
     async fn unpublish_at(&self) -> Option<DateTime<Utc>> {
         self.0.unpublish_at
+    }
+    /// `publishAt` in the department's time zone (`2026-03-29T09:00:00+02:00`).
+    async fn publish_at_local(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.local(ctx, self.0.publish_at).await
+    }
+    /// `unpublishAt` in the department's time zone.
+    async fn unpublish_at_local(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        self.local(ctx, self.0.unpublish_at).await
     }
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
@@ -359,7 +380,7 @@ impl EventNode {
     }
     /// Workflow state and version.
     async fn publication(&self) -> PublicationNode {
-        PublicationNode(self.0.publication.clone())
+        PublicationNode(self.0.publication.clone(), self.0.fields.department_id)
     }
     /// Headline.
     async fn title(&self) -> &str {
@@ -574,7 +595,7 @@ impl AssociationNode {
     }
     /// Workflow state and version.
     async fn publication(&self) -> PublicationNode {
-        PublicationNode(self.0.publication.clone())
+        PublicationNode(self.0.publication.clone(), self.0.fields.department_id)
     }
     /// Display name.
     async fn name(&self) -> &str {
@@ -641,7 +662,7 @@ impl NewsArticleNode {
     }
     /// Workflow state and version.
     async fn publication(&self) -> PublicationNode {
-        PublicationNode(self.0.publication.clone())
+        PublicationNode(self.0.publication.clone(), self.0.fields.department_id)
     }
     /// Headline.
     async fn title(&self) -> &str {
@@ -721,7 +742,7 @@ impl PublicServiceNode {
     }
     /// Workflow state and version.
     async fn publication(&self) -> PublicationNode {
-        PublicationNode(self.0.publication.clone())
+        PublicationNode(self.0.publication.clone(), self.0.fields.department_id)
     }
     /// Office, facility or online procedure.
     async fn kind(&self) -> ServiceKind {

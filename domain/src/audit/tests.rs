@@ -110,7 +110,7 @@ fn lent_publisher() -> Grant {
 
 #[test]
 fn a_delegated_right_names_the_delegator_and_window() {
-    let right = Actor::user(Uuid::from_u128(4), Allowance::Grant(grant))
+    let right = Actor::user(Uuid::from_u128(4), Allowance::Grant(lent_publisher()))
         .authority
         .to_json();
     assert_eq!(right["kind"], "delegation");
