@@ -56,28 +56,7 @@ impl Store {
         kind: ContentKind,
         ids: &[Uuid],
     ) -> Result<Vec<ContentItem>, DomainError> {
-        macro_rules! load {
-            ($entity:ident, $convert:path, $variant:ident) => {
-                $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(ids.iter().copied()))
-                    .all(&self.db)
-                    .await
-                    .map_err(internal)?
-                    .into_iter()
-                    .map(|m| $convert(m).map(ContentItem::$variant))
-                    .collect::<Result<_, _>>()?
-            };
-        }
-        Ok(match kind {
-            ContentKind::Event => load!(event, event_repo::to_event, Event),
-            ContentKind::Association => {
-                load!(association, association_repo::to_association, Association)
-            }
-            ContentKind::NewsArticle => load!(news_article, news_repo::to_news, NewsArticle),
-            ContentKind::PublicService => {
-                load!(public_service, service_repo::to_service, PublicService)
-            }
-        })
+        load_items(&self.db, kind, ids).await
     }
 
     /// Unpublished items of one kind, most recently updated first, after `after`.
@@ -425,13 +404,15 @@ impl Store {
     }
 
     /// Unpublishes, in one transaction, every published item of the departments (a
-    /// takedown); returns the items as they were, for the caller's record.
+    /// takedown); returns the items as they were, for the caller's record. The items are
+    /// read after the write lock is taken, so a concurrent edit cannot make it fail.
     pub async fn unpublish_departments(
         &self,
         department_ids: &[Uuid],
         actor: &Actor,
         reason: &str,
     ) -> Result<Vec<ContentItem>, DomainError> {
+        let txn = self.begin_write().await?;
         macro_rules! published_ids {
             ($entity:ident) => {{
                 use $entity as t;
@@ -441,7 +422,7 @@ impl Store {
                     .filter(t::Column::Status.eq(ContentStatus::Published.as_str()))
                     .filter(t::Column::DepartmentId.is_in(department_ids.iter().copied()))
                     .into_tuple::<Uuid>()
-                    .all(&self.db)
+                    .all(&txn)
                     .await
                     .map_err(internal)?
             }};
@@ -454,10 +435,9 @@ impl Store {
                 ContentKind::NewsArticle => published_ids!(news_article),
                 ContentKind::PublicService => published_ids!(public_service),
             };
-            items.extend(self.content_items(kind, &ids).await?);
+            items.extend(load_items(&txn, kind, &ids).await?);
         }
         let now = Utc::now();
-        let txn = self.begin_write().await?;
         for item in &items {
             status_write(
                 &txn,
@@ -518,6 +498,37 @@ impl Store {
         .await?;
         txn.commit().await.map_err(internal)
     }
+}
+
+/// Items of `kind` by id, read on `db` (the pool, or a transaction that must see its own
+/// state).
+async fn load_items(
+    db: &impl sea_orm::ConnectionTrait,
+    kind: ContentKind,
+    ids: &[Uuid],
+) -> Result<Vec<ContentItem>, DomainError> {
+    macro_rules! load {
+        ($entity:ident, $convert:path, $variant:ident) => {
+            $entity::Entity::find()
+                .filter($entity::Column::Id.is_in(ids.iter().copied()))
+                .all(db)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|m| $convert(m).map(ContentItem::$variant))
+                .collect::<Result<_, _>>()?
+        };
+    }
+    Ok(match kind {
+        ContentKind::Event => load!(event, event_repo::to_event, Event),
+        ContentKind::Association => {
+            load!(association, association_repo::to_association, Association)
+        }
+        ContentKind::NewsArticle => load!(news_article, news_repo::to_news, NewsArticle),
+        ContentKind::PublicService => {
+            load!(public_service, service_repo::to_service, PublicService)
+        }
+    })
 }
 
 /// The status change of one item inside `txn`, with its outbox row.

@@ -8,6 +8,7 @@ use super::error::{bad_input, gql};
 use super::inputs::ContentKind;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use silo_domain::DomainError;
 use silo_domain::department::subtree;
 use silo_domain::item::ContentItem;
 use silo_domain::rights::{Action, Resource};
@@ -21,30 +22,36 @@ async fn transition(
     transition: Transition,
     note: Option<String>,
 ) -> Result<ContentNode> {
-    let item = current(ctx, kind.into(), id).await?;
-    let by = check(ctx, transition.action(), &item).await?;
-    let to = transition.apply(item.publication().status).map_err(gql)?;
-    if let Some(expected) = expected_version {
-        stale(&item, expected)?;
-    }
-    let note = if transition.needs_reason() {
-        let field = if transition == Transition::Reject {
-            "comment"
+    let mut retried = false;
+    loop {
+        let item = current(ctx, kind.into(), id).await?;
+        let by = check(ctx, transition.action(), &item).await?;
+        let to = transition.apply(item.publication().status).map_err(gql)?;
+        if let Some(expected) = expected_version {
+            stale(&item, expected)?;
+        }
+        let note = if transition.needs_reason() {
+            let field = if transition == Transition::Reject {
+                "comment"
+            } else {
+                "reason"
+            };
+            Some(check_reason(field, note.as_deref()).map_err(gql)?)
         } else {
-            "reason"
+            None
         };
-        Some(check_reason(field, note.as_deref()).map_err(gql)?)
-    } else {
-        None
-    };
-    if transition.publishes() {
-        four_eyes(ctx, &item).await?;
+        if transition.publishes() {
+            four_eyes(ctx, &item).await?;
+        }
+        match store(ctx).set_status(&item, to, &by, note.as_deref()).await {
+            // A takedown does not wait on a version: an edit saved in between is taken
+            // down too, after the same checks on the item as it now is.
+            Err(DomainError::Conflict(_)) if expected_version.is_none() && !retried => {
+                retried = true;
+            }
+            saved => return Ok(reload(ctx, &saved.map_err(gql)?).await?.into()),
+        }
     }
-    let next = store(ctx)
-        .set_status(&item, to, &by, note.as_deref())
-        .await
-        .map_err(gql)?;
-    Ok(reload(ctx, &next).await?.into())
 }
 
 /// The department's review policy applied to the caller publishing `item`.
