@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod graphql;
 pub mod identity;
+pub mod opendata;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -41,6 +41,7 @@ impl Application {
                 .app_data(data_schema.clone())
                 .app_data(data_identity.clone())
                 .configure(crate::routes::configure)
+                .configure(crate::opendata::configure)
         })
         .listen(listener)?;
         if settings.workers > 0 {

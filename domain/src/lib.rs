@@ -10,6 +10,7 @@ pub mod department;
 pub mod error;
 pub mod event;
 pub mod field;
+pub mod ical;
 pub mod item;
 pub mod markdown;
 pub mod news;

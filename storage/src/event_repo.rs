@@ -28,7 +28,7 @@ pub struct OccurrenceKey {
     pub id: Uuid,
 }
 
-const COLUMNS: ContentColumns<event::Column> = ContentColumns {
+pub(crate) const COLUMNS: ContentColumns<event::Column> = ContentColumns {
     id: event::Column::Id,
     department_id: event::Column::DepartmentId,
     all_sites: event::Column::AllSites,
@@ -246,7 +246,7 @@ impl Store {
 }
 
 /// The event-specific criteria of the agenda filter.
-fn event_conditions(filter: &EventFilter) -> Condition {
+pub(crate) fn event_conditions(filter: &EventFilter) -> Condition {
     let mut cond = Condition::all();
     if !filter.department_ids.is_empty() {
         cond = cond.add(event::Column::DepartmentId.is_in(filter.department_ids.iter().copied()));

@@ -15,6 +15,7 @@ mod event_repo;
 mod filter;
 mod identity_repo;
 mod news_repo;
+mod opendata_repo;
 mod reference_repo;
 mod service_repo;
 mod session_repo;
@@ -26,6 +27,7 @@ pub use content_repo::{DraftKey, DraftQuery, Revision};
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;
 pub use identity_repo::{AccountFlags, MembershipRecord, UserAccount};
+pub use opendata_repo::DataVersion;
 pub use reference_repo::Reference;
 pub use session_repo::{RefreshOutcome, SiteKeyRecord};
 

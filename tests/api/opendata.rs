@@ -1,0 +1,316 @@
+//! Open data end to end: `agenda.ics` read back by a third-party iCalendar parser, its
+//! recurrence expanded by the `rrule` crate across the Europe/Paris clock change and
+//! compared with our occurrences; scoping, 304s, takedowns and hostile filters.
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp};
+use crate::rights::{City, Who, city};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Timelike, Utc};
+use icalendar::parser::{Component, read_calendar, unfold};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const PARIS: chrono_tz::Tz = chrono_tz::Europe::Paris;
+const CREATE: &str = "mutation($input: EventInput!) { createEvent(input: $input) { id slug } }";
+const PUBLISH: &str =
+    "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }";
+
+fn paris(raw: &str) -> DateTime<Utc> {
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M").unwrap();
+    PARIS
+        .from_local_datetime(&naive)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Creates an event as `who` and publishes it unless `draft`; returns its id.
+async fn event(city: &City, who: Who, input: Value, draft: bool) -> String {
+    let token = city.token(who).unwrap();
+    let created = city
+        .app
+        .query_as(token, CREATE, json!({ "input": input }))
+        .await;
+    let id = created["createEvent"]["id"].as_str().unwrap().to_owned();
+    if !draft {
+        city.app.query_as(token, PUBLISH, json!({ "id": id })).await;
+    }
+    id
+}
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.client.get(format!("{}{path}", app.address));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("request")
+}
+
+fn prop<'a>(component: &'a Component<'a>, name: &str) -> Option<&'a str> {
+    component.find_prop(name).map(|p| p.val.as_str())
+}
+
+fn param<'a>(component: &'a Component<'a>, prop_name: &str, param: &str) -> Option<&'a str> {
+    component
+        .find_prop(prop_name)?
+        .params
+        .iter()
+        .find(|p| p.key == param)
+        .and_then(|p| p.val.as_ref())
+        .map(|v| v.as_str())
+}
+
+fn events<'a>(calendar: &'a [Component<'a>]) -> Vec<&'a Component<'a>> {
+    calendar.iter().filter(|c| c.name == "VEVENT").collect()
+}
+
+both_backends!(the_agenda_as_icalendar, |b: Backend| async move {
+    let city = city(b).await;
+    let app = &city.app;
+    // A Saturday market at 09:00 Paris time across the clock change of 28 March 2027,
+    // with one Saturday off (3 April).
+    let market = event(
+        &city,
+        Who::Publisher,
+        json!({
+            "departmentId": city.culture,
+            "title": "Marché du samedi",
+            "startsAt": paris("2027-03-13 09:00"),
+            "endsAt": paris("2027-03-13 12:30"),
+            "timeZone": "Europe/Paris",
+            "recurrence": {
+                "rule": "FREQ=WEEKLY;BYDAY=SA;UNTIL=20270424T235959Z",
+                "exceptionDates": [paris("2027-04-03 09:00")],
+            },
+        }),
+        false,
+    )
+    .await;
+    let long_title = "Fête de la musique; concerts, bals et scènes ouvertes — programme complet de la soirée à l'Hôtel de Ville";
+    let cancelled = event(
+        &city,
+        Who::Publisher,
+        json!({
+            "departmentId": city.culture,
+            "title": long_title,
+            "body": "Ligne 1\nLigne 2, avec virgule; et point-virgule \\ fin",
+            "startsAt": paris("2027-03-20 20:00"),
+            "endsAt": paris("2027-03-20 23:00"),
+            "status": "CANCELLED",
+        }),
+        false,
+    )
+    .await;
+    let all_day = event(
+        &city,
+        Who::Publisher,
+        json!({
+            "departmentId": city.culture,
+            "title": "Journée portes ouvertes",
+            "startsAt": paris("2027-04-10 00:00"),
+            "endsAt": paris("2027-04-11 00:00"),
+            "allDay": true,
+        }),
+        false,
+    )
+    .await;
+    event(
+        &city,
+        Who::Publisher,
+        json!({ "departmentId": city.culture, "title": "Brouillon secret", "startsAt": paris("2027-03-15 10:00") }),
+        true,
+    )
+    .await;
+    event(
+        &city,
+        Who::OtherPublisher,
+        json!({ "departmentId": city.sports, "title": "Tournoi de judo", "startsAt": paris("2027-03-21 14:00") }),
+        false,
+    )
+    .await;
+
+    let path = "/opendata/agenda.ics?from=2027-03-01&to=2027-05-01";
+    let response = get(app, path, &[]).await;
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("content-type"), "text/calendar; charset=utf-8");
+    assert!(header("content-disposition").contains("filename=\"agenda.ics\""));
+    assert_eq!(header("access-control-allow-origin"), "*");
+    let etag = header("etag");
+    assert!(!etag.is_empty());
+    let body = response.text().await.unwrap();
+
+    // Syntax: CRLF everywhere, no physical line over 75 octets.
+    assert!(!body.replace("\r\n", "").contains('\n'), "bare LF");
+    for line in body.split("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line}", line.len());
+    }
+    let unfolded = unfold(&body);
+    let calendar = read_calendar(&unfolded).expect("a parser reads it");
+    assert_eq!(
+        calendar
+            .properties
+            .iter()
+            .find(|p| p.name == "VERSION")
+            .map(|p| p.val.as_str()),
+        Some("2.0")
+    );
+    let zones: Vec<&Component> = calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VTIMEZONE")
+        .collect();
+    assert_eq!(zones.len(), 1, "one VTIMEZONE per zone used");
+    assert_eq!(prop(zones[0], "TZID"), Some("Europe/Paris"));
+    let vevents = events(&calendar.components);
+    let uids: BTreeSet<&str> = vevents.iter().filter_map(|e| prop(e, "UID")).collect();
+    assert_eq!(vevents.len(), 4, "published only: {uids:?}");
+    assert_eq!(uids.len(), 4, "stable, distinct UIDs");
+    let by_uid = |id: &str| {
+        *vevents
+            .iter()
+            .find(|e| prop(e, "UID") == Some(&format!("{id}@silo")))
+            .unwrap_or_else(|| panic!("no event {id}"))
+    };
+    for e in &vevents {
+        assert!(prop(e, "DTSTAMP").unwrap().ends_with('Z'));
+        if let Some(zone) = param(e, "DTSTART", "TZID") {
+            assert_eq!(zone, "Europe/Paris", "every TZID has its VTIMEZONE");
+        }
+    }
+    assert!(!body.contains("Brouillon secret"));
+
+    // Text survives escaping and folding; a cancelled event stays, cancelled.
+    let fete = by_uid(&cancelled);
+    assert_eq!(prop(fete, "STATUS"), Some("CANCELLED"));
+    let summary = prop(fete, "SUMMARY").unwrap();
+    assert_eq!(summary, long_title, "the parser unescapes what we escaped");
+    assert!(body.contains("Fête de la musique\\; concerts\\, bals"));
+    let description = prop(fete, "DESCRIPTION").unwrap();
+    assert!(
+        description.contains("Ligne 1\nLigne 2, avec virgule; et point-virgule \\ fin"),
+        "{description}"
+    );
+
+    // All day: dates, the end exclusive.
+    let open_day = by_uid(&all_day);
+    assert_eq!(param(open_day, "DTSTART", "VALUE"), Some("DATE"));
+    assert_eq!(prop(open_day, "DTSTART"), Some("20270410"));
+    assert_eq!(prop(open_day, "DTEND"), Some("20270411"));
+
+    // The market: RRULE with UNTIL in UTC and EXDATE, not expanded; the rrule crate
+    // expands it to exactly our occurrences, at 09:00 in Paris on both sides of the change.
+    let weekly = by_uid(&market);
+    assert_eq!(param(weekly, "DTSTART", "TZID"), Some("Europe/Paris"));
+    assert_eq!(prop(weekly, "DTSTART"), Some("20270313T090000"));
+    let rule = prop(weekly, "RRULE").unwrap();
+    assert!(rule.contains("UNTIL=20270424T235959Z"), "{rule}");
+    assert_eq!(param(weekly, "EXDATE", "TZID"), Some("Europe/Paris"));
+    let set: rrule::RRuleSet = format!(
+        "DTSTART;TZID=Europe/Paris:{}\nRRULE:{rule}\nEXDATE;TZID=Europe/Paris:{}",
+        prop(weekly, "DTSTART").unwrap(),
+        prop(weekly, "EXDATE").unwrap()
+    )
+    .parse()
+    .expect("rrule reads DTSTART, RRULE and EXDATE");
+    let theirs: Vec<DateTime<Utc>> = set
+        .all(100)
+        .dates
+        .iter()
+        .map(|d| d.with_timezone(&Utc))
+        .collect();
+    let ours: Vec<DateTime<Utc>> = app
+        .store
+        .event_occurrences(
+            uuid::Uuid::parse_str(&market).unwrap(),
+            paris("2027-01-01 00:00"),
+            paris("2028-01-01 00:00"),
+            100,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.starts_at)
+        .collect();
+    assert_eq!(theirs, ours);
+    assert_eq!(
+        ours.len(),
+        6,
+        "13, 20, 27 March, 10, 17, 24 April: {ours:?}"
+    );
+    assert!(ours.iter().all(|t| t.with_timezone(&PARIS).hour() == 9));
+    assert_eq!(ours[2].hour(), 8, "27 March: UTC+1");
+    assert_eq!(ours[3].hour(), 7, "10 April: UTC+2");
+    assert!(!ours.contains(&paris("2027-04-03 09:00")));
+
+    // A site's feed holds its channel only.
+    let site_feed = get(
+        app,
+        "/opendata/sites/culture-site/agenda.ics?from=2027-03-01&to=2027-05-01",
+        &[],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(site_feed.contains("Marché du samedi"));
+    assert!(!site_feed.contains("Tournoi de judo"));
+    assert!(body.contains("Tournoi de judo"));
+    let category = get(app, &format!("{path}&department=sports"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(category.contains("Tournoi de judo") && !category.contains("Marché du samedi"));
+
+    // Unchanged: 304 without a body. A takedown changes the answer at once.
+    let again = get(app, path, &[("If-None-Match", &etag)]).await;
+    assert_eq!(again.status(), 304);
+    assert!(again.text().await.unwrap().is_empty());
+    app.query_as(
+        city.token(Who::Publisher).unwrap(),
+        "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"erreur\") { __typename } }",
+        json!({ "id": market }),
+    )
+    .await;
+    let after = get(app, path, &[("If-None-Match", &etag)]).await;
+    assert_eq!(after.status(), 200);
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    assert!(!after.text().await.unwrap().contains("Marché du samedi"));
+
+    // Compressed when asked.
+    let gzipped = get(app, path, &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+});
+
+both_backends!(
+    hostile_filters_are_400s_naming_the_parameter,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        for (query, parameter) in [
+            ("from=yesterday", "from"),
+            ("from=2027-13-45", "from"),
+            ("to=%27%20OR%201%3D1--", "to"),
+            ("from=2027-05-01&to=2027-04-01", "to"),
+            ("category=no-such-category", "category"),
+            ("department=%00%01", "department"),
+            ("site=nowhere", "site"),
+            ("from=2027-01-01&from=2027-02-01", "from"),
+        ] {
+            let response = get(app, &format!("/opendata/agenda.ics?{query}"), &[]).await;
+            assert_eq!(response.status(), 400, "{query}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["parameter"], parameter, "{query}: {body}");
+            assert_eq!(body["error"], "BAD_USER_INPUT");
+        }
+        let response = get(app, "/opendata/sites/nowhere/agenda.ics", &[]).await;
+        assert_eq!(response.status(), 400);
+    }
+);
