@@ -45,7 +45,7 @@ async fn ics_response(
 ) -> HttpResponse {
     let feed = match Feed::resolve(&store, &query, site).await {
         Ok(feed) => feed,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.response(),
     };
     let version = match store.data_version().await {
         Ok(v) => v,

@@ -31,13 +31,34 @@ pub struct Feed {
     pub site: Option<Site>,
 }
 
-/// A 400 naming the parameter.
-pub fn bad_parameter(parameter: &str, message: impl Into<String>) -> HttpResponse {
-    HttpResponse::BadRequest().json(json!({
-        "error": "BAD_USER_INPUT",
-        "parameter": parameter,
-        "message": message.into(),
-    }))
+/// Why an export is refused: a bad parameter (a 400 naming it), or a failed read.
+#[derive(Debug)]
+pub enum Refusal {
+    BadParameter {
+        parameter: &'static str,
+        message: String,
+    },
+    Failed(DomainError),
+}
+
+impl Refusal {
+    pub fn response(self) -> HttpResponse {
+        match self {
+            Self::BadParameter { parameter, message } => HttpResponse::BadRequest().json(json!({
+                "error": "BAD_USER_INPUT",
+                "parameter": parameter,
+                "message": message,
+            })),
+            Self::Failed(e) => failure(e),
+        }
+    }
+}
+
+fn bad_parameter(parameter: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::BadParameter {
+        parameter,
+        message: message.into(),
+    }
 }
 
 /// A failure reading the database, as JSON.
@@ -58,9 +79,9 @@ impl Feed {
         store: &Store,
         query: &[(String, String)],
         path_site: Option<String>,
-    ) -> Result<Self, HttpResponse> {
+    ) -> Result<Self, Refusal> {
         let mut params = AgendaParams::default();
-        let list = |name: &str| -> Result<Vec<String>, HttpResponse> {
+        let list = |name: &'static str| -> Result<Vec<String>, Refusal> {
             let values: Vec<String> = query
                 .iter()
                 .filter(|(k, _)| k == name)
@@ -73,7 +94,7 @@ impl Feed {
             }
             Ok(values)
         };
-        let single = |name: &str| -> Result<Option<String>, HttpResponse> {
+        let single = |name: &'static str| -> Result<Option<String>, Refusal> {
             let mut values = list(name)?;
             if values.len() > 1 {
                 return Err(bad_parameter(name, "takes one value"));
@@ -109,7 +130,7 @@ impl Feed {
             let found = store
                 .terms_by_slugs(TermKind::Category, &params.categories)
                 .await
-                .map_err(failure)?;
+                .map_err(Refusal::Failed)?;
             if let Some(missing) = params
                 .categories
                 .iter()
@@ -122,7 +143,7 @@ impl Feed {
             }
             filter.category_ids = found.iter().map(|t| t.id).collect();
         }
-        let departments = store.departments().await.map_err(failure)?;
+        let departments = store.departments().await.map_err(Refusal::Failed)?;
         for slug in &params.departments {
             let department = departments
                 .iter()
@@ -139,7 +160,7 @@ impl Feed {
                 let site = store
                     .site_by_slug(slug)
                     .await
-                    .map_err(failure)?
+                    .map_err(Refusal::Failed)?
                     .ok_or_else(|| bad_parameter("site", format!("no site `{}`", clip(slug))))?;
                 let scope = SiteScope::resolve(&site, &departments);
                 (Some(site), Some(scope))
@@ -155,7 +176,7 @@ impl Feed {
     }
 }
 
-fn bad_date(parameter: &str) -> HttpResponse {
+fn bad_date(parameter: &'static str) -> Refusal {
     bad_parameter(
         parameter,
         "is a date (2026-12-01) or an RFC 3339 instant (2026-12-01T18:00:00+01:00)",
