@@ -312,7 +312,7 @@ pub(crate) fn occurrence_rows(
         .collect()
 }
 
-fn to_occurrence(m: occurrence::Model) -> Occurrence {
+pub(crate) fn to_occurrence(m: occurrence::Model) -> Occurrence {
     Occurrence {
         id: m.id,
         event_id: m.event_id,

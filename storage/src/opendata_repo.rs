@@ -3,7 +3,7 @@
 //! a version of the whole that changes with every recorded change (for `ETag`).
 
 use crate::entity::{event, occurrence, outbox};
-use crate::event_repo::{COLUMNS, event_conditions, to_event};
+use crate::event_repo::{COLUMNS, event_conditions, to_event, to_occurrence};
 use crate::filter::visible;
 use crate::{Store, internal};
 use chrono::{DateTime, Utc};
@@ -12,7 +12,7 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::ExprTrait,
 };
 use silo_domain::DomainError;
-use silo_domain::event::Event;
+use silo_domain::event::{Event, Occurrence};
 use silo_domain::query::EventFilter;
 use silo_domain::site::SiteScope;
 use uuid::Uuid;
@@ -90,6 +90,27 @@ impl Store {
         Ok(visible(&COLUMNS, scope)
             .add(event_conditions(filter))
             .add(Expr::exists(in_window)))
+    }
+
+    /// The occurrences of these events starting in `[from, to)`, by event then start.
+    pub async fn occurrences_of(
+        &self,
+        event_ids: &[Uuid],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Occurrence>, DomainError> {
+        Ok(occurrence::Entity::find()
+            .filter(occurrence::Column::EventId.is_in(event_ids.iter().copied()))
+            .filter(occurrence::Column::StartsAt.gte(from))
+            .filter(occurrence::Column::StartsAt.lt(to))
+            .order_by_asc(occurrence::Column::EventId)
+            .order_by_asc(occurrence::Column::StartsAt)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(to_occurrence)
+            .collect())
     }
 
     /// The last recorded change: any write moves it.

@@ -314,3 +314,192 @@ both_backends!(
         assert_eq!(response.status(), 400);
     }
 );
+
+/// Checks a CSV against a Table Schema: header, required, unique, maxLength, enum,
+/// pattern, number bounds, datetime and uri formats. Returns the rows by column name.
+fn conforming(csv_text: &str, schema: &Value) -> Vec<std::collections::HashMap<String, String>> {
+    let fields = schema["fields"].as_array().unwrap();
+    let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, names, "the schema's columns, in order");
+    let mut rows = Vec::new();
+    let mut seen: std::collections::HashMap<&str, BTreeSet<String>> = Default::default();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.expect("well-formed CSV");
+        let mut row = std::collections::HashMap::new();
+        for (field, value) in fields.iter().zip(record.iter()) {
+            let name = field["name"].as_str().unwrap();
+            let at = format!("row {n}, {name} = {value:?}");
+            let c = &field["constraints"];
+            if value.is_empty() {
+                assert_ne!(c["required"], true, "{at}: required");
+                continue;
+            }
+            if let Some(max) = c["maxLength"].as_u64() {
+                assert!(
+                    value.chars().count() as u64 <= max,
+                    "{at}: longer than {max}"
+                );
+            }
+            if let Some(allowed) = c["enum"].as_array() {
+                assert!(
+                    allowed.iter().any(|a| a == value),
+                    "{at}: not in {allowed:?}"
+                );
+            }
+            if let Some(pattern) = c["pattern"].as_str() {
+                let re = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
+                assert!(re.is_match(value), "{at}: does not match {pattern}");
+            }
+            match field["type"].as_str().unwrap() {
+                "integer" | "number" => {
+                    let v: f64 = value
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{at}: not a number"));
+                    if let Some(min) = c["minimum"].as_f64() {
+                        assert!(v >= min, "{at}");
+                    }
+                    if let Some(max) = c["maximum"].as_f64() {
+                        assert!(v <= max, "{at}");
+                    }
+                    if field["type"] == "integer" {
+                        assert!(value.parse::<i64>().is_ok(), "{at}: not an integer");
+                    }
+                }
+                "datetime" => {
+                    assert!(value.ends_with('Z'), "{at}: UTC");
+                    DateTime::parse_from_rfc3339(value).unwrap_or_else(|_| panic!("{at}"));
+                }
+                _ => {}
+            }
+            if field["format"] == "uri" {
+                assert!(value.starts_with("http"), "{at}: not a URI");
+            }
+            if c["unique"] == true {
+                assert!(
+                    seen.entry(name).or_default().insert(value.to_owned()),
+                    "{at}: repeated"
+                );
+            }
+            row.insert(name.to_owned(), value.to_owned());
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+both_backends!(the_agenda_as_tables, |b: Backend| async move {
+    let city = city(b).await;
+    let app = &city.app;
+    let market = event(
+        &city,
+        Who::Publisher,
+        json!({
+            "departmentId": city.culture,
+            "title": format!("Marché du samedi {}", "très ".repeat(40)),
+            "summary": "Producteurs locaux, chaque samedi; \"bio\", frais,\nà deux pas.",
+            "startsAt": paris("2027-03-13 09:00"),
+            "endsAt": paris("2027-03-13 12:30"),
+            "recurrence": { "rule": "FREQ=WEEKLY;BYDAY=SA;COUNT=4" },
+            "status": "MOVED_ONLINE",
+            "ageRange": { "min": 6, "max": 12 },
+        }),
+        false,
+    )
+    .await;
+    event(
+        &city,
+        Who::Publisher,
+        json!({ "departmentId": city.culture, "title": "Brouillon secret", "startsAt": paris("2027-03-15 10:00") }),
+        true,
+    )
+    .await;
+    let query = "from=2027-03-01&to=2027-05-01";
+    let package: Value = get(
+        app,
+        &format!("/opendata/agenda/datapackage.json?{query}"),
+        &[],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(package["licenses"][0]["name"], "etalab-2.0");
+    let mut tables = std::collections::HashMap::new();
+    for resource in package["resources"].as_array().unwrap() {
+        let path = resource["path"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(&app.address)
+            .to_owned();
+        let schema_path = resource["schema"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(&app.address)
+            .to_owned();
+        let schema: Value = get(app, &schema_path, &[]).await.json().await.unwrap();
+        let response = get(app, &path, &[]).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(".csv")
+        );
+        let text = response.text().await.unwrap();
+        assert!(text.ends_with("\r\n"));
+        let name = resource["name"].as_str().unwrap().to_owned();
+        tables.insert(name, conforming(&text, &schema));
+    }
+    let events = &tables["evenements"];
+    assert_eq!(events.len(), 1, "published only");
+    let row = &events[0];
+    assert_eq!(row["uid"], format!("{market}@silo"));
+    assert_eq!(row["status"], "movedOnline");
+    assert_eq!(
+        row["title_fr"].chars().count(),
+        140,
+        "clipped to the schema's limit"
+    );
+    assert_eq!(
+        row["description_fr"],
+        "Producteurs locaux, chaque samedi; \"bio\", frais, à deux pas."
+    );
+    assert_eq!(row["firstdate_begin"], "2027-03-13T08:00:00Z");
+    assert_eq!(
+        row["lastdate_begin"], "2027-04-03T07:00:00Z",
+        "09:00 in Paris after the change"
+    );
+    assert_eq!(row["age_min"], "6");
+    assert!(row["rrule"].starts_with("FREQ=WEEKLY"));
+    // Occurrences: the foreign key holds, one row per occurrence in the window.
+    let occurrences = &tables["occurrences"];
+    assert_eq!(occurrences.len(), 4);
+    assert!(occurrences.iter().all(|o| o["event_uid"] == row["uid"]));
+    let keys: BTreeSet<(String, String)> = occurrences
+        .iter()
+        .map(|o| (o["event_uid"].clone(), o["begin"].clone()))
+        .collect();
+    assert_eq!(keys.len(), 4, "primary key (event_uid, begin) unique");
+    // Scoped like every export.
+    let sports = get(
+        app,
+        &format!("/opendata/evenements.csv?{query}&department=sports"),
+        &[],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(sports.lines().count(), 1, "the header only: {sports}");
+});

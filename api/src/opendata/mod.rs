@@ -2,46 +2,152 @@
 //! only, CORS open, streamed page by page, with `ETag`/`Last-Modified` validators and
 //! gzip or brotli as the client asks. Bad filter values are a 400 naming the parameter.
 
+mod export;
 mod ics;
 mod params;
+mod table;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use export::{Context, Format};
 use params::{AgendaParams, Feed};
 use sha2::{Digest, Sha256};
 use silo_storage::{DataVersion, Store};
+use table::Table;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/opendata")
             .wrap(actix_web::middleware::Compress::default())
             .route("/agenda.ics", web::get().to(agenda_ics))
-            .route("/sites/{site}/agenda.ics", web::get().to(site_agenda_ics)),
+            .route("/evenements.csv", web::get().to(events_csv))
+            .route("/occurrences.csv", web::get().to(occurrences_csv))
+            .route("/agenda/datapackage.json", web::get().to(datapackage))
+            .route(
+                "/agenda/schemas/{name}.schema.json",
+                web::get().to(table_schema),
+            )
+            .route("/sites/{site}/agenda.ics", web::get().to(site_agenda_ics))
+            .route(
+                "/sites/{site}/evenements.csv",
+                web::get().to(site_events_csv),
+            )
+            .route(
+                "/sites/{site}/occurrences.csv",
+                web::get().to(site_occurrences_csv),
+            ),
     );
 }
 
-async fn agenda_ics(
-    req: HttpRequest,
-    store: web::Data<Store>,
-    query: web::Query<Vec<(String, String)>>,
-) -> HttpResponse {
-    ics_response(req, store, query.into_inner(), None).await
+type Query = web::Query<Vec<(String, String)>>;
+
+/// How a file is served.
+struct Served {
+    content_type: &'static str,
+    filename: &'static str,
+}
+
+const ICS: Served = Served {
+    content_type: "text/calendar; charset=utf-8",
+    filename: "agenda.ics",
+};
+const EVENTS_CSV: Served = Served {
+    content_type: "text/csv; charset=utf-8",
+    filename: "evenements.csv",
+};
+const OCCURRENCES_CSV: Served = Served {
+    content_type: "text/csv; charset=utf-8",
+    filename: "occurrences.csv",
+};
+
+async fn agenda_ics(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    export(req, store, query.into_inner(), None, ics::Ics, ICS).await
 }
 
 async fn site_agenda_ics(
     req: HttpRequest,
     store: web::Data<Store>,
     site: web::Path<String>,
-    query: web::Query<Vec<(String, String)>>,
+    query: Query,
 ) -> HttpResponse {
-    ics_response(req, store, query.into_inner(), Some(site.into_inner())).await
+    let site = Some(site.into_inner());
+    export(req, store, query.into_inner(), site, ics::Ics, ICS).await
 }
 
-async fn ics_response(
+async fn events_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    export(
+        req,
+        store,
+        query.into_inner(),
+        None,
+        Table::Events,
+        EVENTS_CSV,
+    )
+    .await
+}
+
+async fn site_events_csv(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    site: web::Path<String>,
+    query: Query,
+) -> HttpResponse {
+    let site = Some(site.into_inner());
+    export(
+        req,
+        store,
+        query.into_inner(),
+        site,
+        Table::Events,
+        EVENTS_CSV,
+    )
+    .await
+}
+
+async fn occurrences_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    let table = Table::Occurrences;
+    export(req, store, query.into_inner(), None, table, OCCURRENCES_CSV).await
+}
+
+async fn site_occurrences_csv(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    site: web::Path<String>,
+    query: Query,
+) -> HttpResponse {
+    let (site, table) = (Some(site.into_inner()), Table::Occurrences);
+    export(req, store, query.into_inner(), site, table, OCCURRENCES_CSV).await
+}
+
+async fn datapackage(req: HttpRequest) -> HttpResponse {
+    let package = table::datapackage(&public_base(&req), req.query_string());
+    HttpResponse::Ok()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .json(package)
+}
+
+async fn table_schema(name: web::Path<String>) -> HttpResponse {
+    match table::schema(&name) {
+        Some(schema) => HttpResponse::Ok()
+            .content_type("application/schema+json")
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .body(schema),
+        None => HttpResponse::NotFound().json(serde_json::json!({
+            "error": "NOT_FOUND",
+            "message": "no such table schema",
+        })),
+    }
+}
+
+/// An agenda export: the feed resolved from the query (a 400 naming a bad parameter), a
+/// 304 when the client's copy is current, otherwise the file streamed.
+async fn export<F: Format>(
     req: HttpRequest,
     store: web::Data<Store>,
     query: Vec<(String, String)>,
     site: Option<String>,
+    format: F,
+    served: Served,
 ) -> HttpResponse {
     let feed = match Feed::resolve(&store, &query, site).await {
         Ok(feed) => feed,
@@ -55,16 +161,19 @@ async fn ics_response(
     if let Some(unchanged) = validators.not_modified(&req) {
         return unchanged;
     }
-    let base = public_base(&req);
+    let context = Context {
+        feed,
+        base: public_base(&req),
+        now: chrono::Utc::now(),
+    };
     let mut response = HttpResponse::Ok();
-    response
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("inline; filename=\"agenda.ics\""),
-        ));
+    response.content_type(served.content_type).insert_header((
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("inline; filename=\"{}\"", served.filename))
+            .unwrap_or(HeaderValue::from_static("inline")),
+    ));
     validators.apply(&mut response);
-    response.streaming(ics::stream(store.into_inner(), feed, base))
+    response.streaming(export::stream(store.into_inner(), format, context))
 }
 
 /// `https://host` as the client reached us (proxies' `Forwarded` headers honoured).

@@ -1,0 +1,199 @@
+//! What every agenda export shares: the events a page at a time (id order, bounded
+//! memory), with what their rows need loaded once per page, written by a `Format`.
+
+use super::params::Feed;
+use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use silo_domain::DomainError;
+use silo_domain::content::{Term, TermKind};
+use silo_domain::event::{Event, Occurrence, Organizer};
+use silo_domain::place::Place;
+use silo_storage::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+const PAGE: u64 = 500;
+
+/// One page of events and what their rows mention.
+pub struct Page {
+    pub events: Vec<Event>,
+    places: HashMap<Uuid, Place>,
+    terms: HashMap<Uuid, Vec<Term>>,
+    organizers: HashMap<Uuid, Organization>,
+    /// Occurrences in the export's window, by event, in order.
+    pub occurrences: HashMap<Uuid, Vec<Occurrence>>,
+}
+
+/// An organizer as exports name it.
+#[derive(Debug, Clone, Default)]
+pub struct Organization {
+    pub name: String,
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+}
+
+impl Page {
+    pub fn place(&self, event: &Event) -> Option<&Place> {
+        self.places.get(&event.fields.place_id?)
+    }
+
+    /// The event's term names of `kind`, by name.
+    pub fn term_names(&self, event: &Event, kind: TermKind) -> Vec<String> {
+        self.terms
+            .get(&event.id)
+            .into_iter()
+            .flatten()
+            .filter(|t| t.kind == kind)
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    pub fn organizer(&self, event: &Event) -> Option<&Organization> {
+        match event.fields.organizer? {
+            Organizer::Association(id) | Organizer::Department(id) => self.organizers.get(&id),
+        }
+    }
+
+    pub fn occurrences(&self, event: &Event) -> &[Occurrence] {
+        self.occurrences.get(&event.id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Where an export is served from, and when it was asked.
+pub struct Context {
+    pub feed: Feed,
+    /// `https://host` as the client reached us.
+    pub base: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    /// The event's public address (its JSON-LD document).
+    pub fn event_url(&self, event: &Event) -> String {
+        format!("{}/opendata/events/{}.jsonld", self.base, event.fields.slug)
+    }
+}
+
+/// A file format of the agenda.
+pub trait Format: 'static {
+    /// What comes before the events (a header row, a calendar's head).
+    async fn head(&self, store: &Store, context: &Context) -> Result<String, DomainError>;
+    fn page(&self, page: &Page, context: &Context) -> Result<String, DomainError>;
+    fn tail(&self) -> String {
+        String::new()
+    }
+}
+
+enum State {
+    Head,
+    Events(Option<Uuid>),
+    Done,
+}
+
+/// The export as a stream of chunks: head, one chunk per page, tail.
+pub fn stream<F: Format>(
+    store: Arc<Store>,
+    format: F,
+    context: Context,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let shared = Arc::new((store, format, context));
+    futures::stream::try_unfold(State::Head, move |state| {
+        let shared = shared.clone();
+        async move {
+            let (store, format, context) = &*shared;
+            let chunk = match state {
+                State::Done => return Ok(None),
+                State::Head => (
+                    format.head(store, context).await.map_err(stopped)?,
+                    State::Events(None),
+                ),
+                State::Events(after) => {
+                    let page = load(store, context, after).await.map_err(stopped)?;
+                    match page.events.last().map(|e| e.id) {
+                        None => (format.tail(), State::Done),
+                        Some(last) => (
+                            format.page(&page, context).map_err(stopped)?,
+                            State::Events(Some(last)),
+                        ),
+                    }
+                }
+            };
+            Ok(Some((Bytes::from(chunk.0), chunk.1)))
+        }
+    })
+}
+
+async fn load(store: &Store, context: &Context, after: Option<Uuid>) -> Result<Page, DomainError> {
+    let feed = &context.feed;
+    let events = store
+        .agenda_events_page(&feed.filter, feed.scope.as_ref(), context.now, after, PAGE)
+        .await?;
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let place_ids: Vec<Uuid> = events.iter().filter_map(|e| e.fields.place_id).collect();
+    let places = store
+        .places_by_ids(&place_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut terms: HashMap<Uuid, Vec<Term>> = HashMap::new();
+    for (content, term) in store.terms_of(&ids).await? {
+        terms.entry(content).or_default().push(term);
+    }
+    let mut organizers = HashMap::new();
+    let departments = store.departments().await?;
+    let mut associations = Vec::new();
+    for event in &events {
+        match event.fields.organizer {
+            Some(Organizer::Department(id)) => {
+                if let Some(d) = departments.iter().find(|d| d.id == id) {
+                    let name = d.name.clone();
+                    organizers.insert(
+                        id,
+                        Organization {
+                            name,
+                            ..Default::default()
+                        },
+                    );
+                }
+            }
+            Some(Organizer::Association(id)) => associations.push(id),
+            None => {}
+        }
+    }
+    let kind = silo_domain::content::ContentKind::Association;
+    for item in store.content_items(kind, &associations).await? {
+        if let silo_domain::item::ContentItem::Association(a) = item {
+            organizers.insert(
+                a.id,
+                Organization {
+                    name: a.fields.name,
+                    siret: a.fields.siret,
+                    rna: a.fields.rna,
+                },
+            );
+        }
+    }
+    let (from, to) = feed.filter.window(context.now)?;
+    let mut occurrences: HashMap<Uuid, Vec<Occurrence>> = HashMap::new();
+    for occurrence in store.occurrences_of(&ids, from, to).await? {
+        occurrences
+            .entry(occurrence.event_id)
+            .or_default()
+            .push(occurrence);
+    }
+    Ok(Page {
+        events,
+        places,
+        terms,
+        organizers,
+        occurrences,
+    })
+}
+
+fn stopped(e: DomainError) -> actix_web::Error {
+    tracing::error!(error = %e, "an open data export stopped");
+    actix_web::error::ErrorInternalServerError("the export stopped")
+}
