@@ -27,14 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/agenda/schemas/{name}.schema.json",
                 web::get().to(table_schema),
             )
-            .route("/sites/{site}/agenda.ics", web::get().to(site_agenda_ics))
-            .route(
-                "/sites/{site}/evenements.csv",
-                web::get().to(site_events_csv),
-            )
+            .route("/sites/{site}/agenda.ics", web::get().to(agenda_ics))
+            .route("/sites/{site}/evenements.csv", web::get().to(events_csv))
             .route(
                 "/sites/{site}/occurrences.csv",
-                web::get().to(site_occurrences_csv),
+                web::get().to(occurrences_csv),
             ),
     );
 }
@@ -60,39 +57,18 @@ const OCCURRENCES_CSV: Served = Served {
     filename: "occurrences.csv",
 };
 
-async fn agenda_ics(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
-    export(req, store, query.into_inner(), None, ics::Ics, ICS).await
+/// The site of `/opendata/sites/{site}/…`, if the path names one.
+fn path_site(req: &HttpRequest) -> Option<String> {
+    req.match_info().get("site").map(str::to_owned)
 }
 
-async fn site_agenda_ics(
-    req: HttpRequest,
-    store: web::Data<Store>,
-    site: web::Path<String>,
-    query: Query,
-) -> HttpResponse {
-    let site = Some(site.into_inner());
+async fn agenda_ics(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    let site = path_site(&req);
     export(req, store, query.into_inner(), site, ics::Ics, ICS).await
 }
 
 async fn events_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
-    export(
-        req,
-        store,
-        query.into_inner(),
-        None,
-        Table::Events,
-        EVENTS_CSV,
-    )
-    .await
-}
-
-async fn site_events_csv(
-    req: HttpRequest,
-    store: web::Data<Store>,
-    site: web::Path<String>,
-    query: Query,
-) -> HttpResponse {
-    let site = Some(site.into_inner());
+    let site = path_site(&req);
     export(
         req,
         store,
@@ -105,17 +81,7 @@ async fn site_events_csv(
 }
 
 async fn occurrences_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
-    let table = Table::Occurrences;
-    export(req, store, query.into_inner(), None, table, OCCURRENCES_CSV).await
-}
-
-async fn site_occurrences_csv(
-    req: HttpRequest,
-    store: web::Data<Store>,
-    site: web::Path<String>,
-    query: Query,
-) -> HttpResponse {
-    let (site, table) = (Some(site.into_inner()), Table::Occurrences);
+    let (site, table) = (path_site(&req), Table::Occurrences);
     export(req, store, query.into_inner(), site, table, OCCURRENCES_CSV).await
 }
 
