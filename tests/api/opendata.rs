@@ -503,3 +503,134 @@ both_backends!(the_agenda_as_tables, |b: Backend| async move {
     .unwrap();
     assert_eq!(sports.lines().count(), 1, "the header only: {sports}");
 });
+
+both_backends!(the_agenda_as_schema_org_json_ld, |b: Backend| async move {
+    let city = city(b).await;
+    let app = &city.app;
+    let publisher = city.token(Who::Publisher).unwrap();
+    let place = app
+        .query_as(
+            publisher,
+            "mutation { createPlace(input: {name: \"Esplanade\", streetAddress: \"1 quai des Mariniers\", postalCode: \"44000\", city: \"Nantes\", latitude: 47.21, longitude: -1.55}) { id } }",
+            json!({}),
+        )
+        .await;
+    let market = event(
+        &city,
+        Who::Publisher,
+        json!({
+            "departmentId": city.culture,
+            "title": "Marché du samedi",
+            "startsAt": paris("2027-03-13 09:00"),
+            "endsAt": paris("2027-03-13 12:30"),
+            "placeId": place["createPlace"]["id"],
+            "free": true,
+            "recurrence": {
+                "rule": "FREQ=WEEKLY;BYDAY=SA;UNTIL=20270424T235959Z",
+                "exceptionDates": [paris("2027-04-03 09:00")],
+            },
+            "ageRange": { "min": 6, "max": 12 },
+        }),
+        false,
+    )
+    .await;
+    let draft = city.draft("event", city.culture, 1).await;
+
+    let response = get(
+        app,
+        "/opendata/agenda.jsonld?from=2027-03-01&to=2027-05-01",
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/ld+json");
+    let document: Value = response.json().await.expect("valid JSON");
+    assert_eq!(document["@context"], "https://schema.org");
+    let graph = document["@graph"].as_array().unwrap();
+    assert_eq!(graph.len(), 1, "published only");
+    let node = &graph[0];
+    // Google's required properties, and the recommended ones we have.
+    assert_eq!(node["@type"], "Event");
+    assert_eq!(node["name"], "Marché du samedi");
+    assert_eq!(
+        node["startDate"], "2027-03-13T09:00:00+01:00",
+        "with its offset"
+    );
+    assert_eq!(node["endDate"], "2027-03-13T12:30:00+01:00");
+    assert_eq!(node["location"]["@type"], "Place");
+    assert_eq!(node["location"]["address"]["@type"], "PostalAddress");
+    assert_eq!(node["location"]["address"]["postalCode"], "44000");
+    assert_eq!(node["location"]["geo"]["latitude"], 47.21);
+    assert_eq!(node["eventStatus"], "https://schema.org/EventScheduled");
+    assert_eq!(
+        node["eventAttendanceMode"],
+        "https://schema.org/OfflineEventAttendanceMode"
+    );
+    assert_eq!(node["isAccessibleForFree"], true);
+    assert_eq!(node["offers"]["price"], "0");
+    assert_eq!(node["typicalAgeRange"], "6-12");
+    let schedule = &node["eventSchedule"];
+    assert_eq!(schedule["repeatFrequency"], "P1W");
+    assert_eq!(schedule["byDay"], json!(["https://schema.org/Saturday"]));
+    assert_eq!(schedule["startTime"], "09:00:00");
+    assert_eq!(schedule["scheduleTimezone"], "Europe/Paris");
+    assert_eq!(schedule["endDate"], "2027-04-25");
+    assert_eq!(schedule["exceptDate"], json!(["2027-04-03T09:00:00+02:00"]));
+
+    // One event's document, at the URL every export gives for it.
+    let url = node["url"].as_str().unwrap();
+    let path = url.trim_start_matches(&app.address);
+    let one: Value = get(app, path, &[]).await.json().await.unwrap();
+    assert_eq!(one["@context"], "https://schema.org");
+    assert_eq!(one["identifier"], format!("{market}@silo"));
+    let hidden = get(
+        app,
+        &format!("/opendata/events/{}.jsonld", draft.slug()),
+        &[],
+    )
+    .await;
+    assert_eq!(hidden.status(), 404, "a draft is not public");
+});
+
+both_backends!(
+    every_format_holds_the_same_events_across_pages,
+    |b: Backend| async move {
+        // The demo city: a thousand events, several pages of every export.
+        let app = crate::helpers::spawn_app(b).await;
+        let window = "from=2000-01-01&to=2100-01-01";
+        let jsonld: Value = get(&app, &format!("/opendata/agenda.jsonld?{window}"), &[])
+            .await
+            .json()
+            .await
+            .expect("one valid JSON document whatever the pages");
+        let from_jsonld: BTreeSet<String> = jsonld["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["identifier"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(from_jsonld.len() > 500, "{} events", from_jsonld.len());
+        let ics = get(&app, &format!("/opendata/agenda.ics?{window}"), &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+        let unfolded = unfold(&ics);
+        let calendar = read_calendar(&unfolded).unwrap();
+        let from_ics: BTreeSet<String> = events(&calendar.components)
+            .iter()
+            .map(|e| prop(e, "UID").unwrap().to_owned())
+            .collect();
+        let csv_text = get(&app, &format!("/opendata/evenements.csv?{window}"), &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let from_csv: BTreeSet<String> =
+            reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+        assert_eq!(from_ics, from_jsonld);
+        assert_eq!(from_csv, from_jsonld);
+    }
+);

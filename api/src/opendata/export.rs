@@ -6,6 +6,7 @@ use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use silo_domain::DomainError;
+use silo_domain::agenda_table::EventRow;
 use silo_domain::content::{Term, TermKind};
 use silo_domain::event::{Event, Occurrence, Organizer};
 use silo_domain::place::Place;
@@ -18,6 +19,8 @@ const PAGE: u64 = 500;
 
 /// One page of events and what their rows mention.
 pub struct Page {
+    /// The export's first page (a JSON list puts no comma before its first item).
+    pub first: bool,
     pub events: Vec<Event>,
     places: HashMap<Uuid, Place>,
     terms: HashMap<Uuid, Vec<Term>>,
@@ -58,6 +61,21 @@ impl Page {
 
     pub fn occurrences(&self, event: &Event) -> &[Occurrence] {
         self.occurrences.get(&event.id).map_or(&[], Vec::as_slice)
+    }
+
+    /// What every format says about an event besides its own fields.
+    pub fn row<'a>(&'a self, event: &Event, url: String) -> EventRow<'a> {
+        let organizer = self.organizer(event);
+        EventRow {
+            url,
+            categories: self.term_names(event, TermKind::Category),
+            keywords: self.term_names(event, TermKind::Tag),
+            place: self.place(event),
+            organizer_name: organizer.map(|o| o.name.clone()),
+            organizer_siret: organizer.and_then(|o| o.siret.clone()),
+            organizer_rna: organizer.and_then(|o| o.rna.clone()),
+            occurrences: self.occurrences(event),
+        }
     }
 }
 
@@ -130,6 +148,18 @@ async fn load(store: &Store, context: &Context, after: Option<Uuid>) -> Result<P
     let events = store
         .agenda_events_page(&feed.filter, feed.scope.as_ref(), context.now, after, PAGE)
         .await?;
+    let window = feed.filter.window(context.now)?;
+    let mut page = page_of(store, events, window).await?;
+    page.first = after.is_none();
+    Ok(page)
+}
+
+/// A page of these events, with their occurrences starting in `window`.
+pub async fn page_of(
+    store: &Store,
+    events: Vec<Event>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Page, DomainError> {
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let place_ids: Vec<Uuid> = events.iter().filter_map(|e| e.fields.place_id).collect();
     let places = store
@@ -176,7 +206,6 @@ async fn load(store: &Store, context: &Context, after: Option<Uuid>) -> Result<P
             );
         }
     }
-    let (from, to) = feed.filter.window(context.now)?;
     let mut occurrences: HashMap<Uuid, Vec<Occurrence>> = HashMap::new();
     for occurrence in store.occurrences_of(&ids, from, to).await? {
         occurrences
@@ -185,6 +214,7 @@ async fn load(store: &Store, context: &Context, after: Option<Uuid>) -> Result<P
             .push(occurrence);
     }
     Ok(Page {
+        first: true,
         events,
         places,
         terms,

@@ -4,6 +4,7 @@
 
 mod export;
 mod ics;
+mod jsonld;
 mod params;
 mod table;
 
@@ -22,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/agenda.ics", web::get().to(agenda_ics))
             .route("/evenements.csv", web::get().to(events_csv))
             .route("/occurrences.csv", web::get().to(occurrences_csv))
+            .route("/agenda.jsonld", web::get().to(agenda_jsonld))
+            .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
                 "/agenda/schemas/{name}.schema.json",
@@ -47,6 +50,10 @@ struct Served {
 const ICS: Served = Served {
     content_type: "text/calendar; charset=utf-8",
     filename: "agenda.ics",
+};
+const JSONLD: Served = Served {
+    content_type: "application/ld+json",
+    filename: "agenda.jsonld",
 };
 const EVENTS_CSV: Served = Served {
     content_type: "text/csv; charset=utf-8",
@@ -83,6 +90,45 @@ async fn events_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> 
 async fn occurrences_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
     let (site, table) = (path_site(&req), Table::Occurrences);
     export(req, store, query.into_inner(), site, table, OCCURRENCES_CSV).await
+}
+
+async fn agenda_jsonld(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    let site = path_site(&req);
+    export(req, store, query.into_inner(), site, jsonld::JsonLd, JSONLD).await
+}
+
+/// One published event's JSON-LD, by slug (404 when it is not public).
+async fn event_jsonld(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let found = match store.event(None, Some(&slug), None).await {
+        Ok(found) => found,
+        Err(e) => return params::failure(e),
+    };
+    let Some(event) = found else {
+        return HttpResponse::NotFound().json(serde_json::json!({
+            "error": "NOT_FOUND",
+            "message": "no published event with this slug",
+        }));
+    };
+    let window = (
+        event.fields.starts_at,
+        event.fields.starts_at + chrono::Duration::days(2 * 366),
+    );
+    let url = format!("{}{}", public_base(&req), req.path());
+    let page = match export::page_of(&store, vec![event], window).await {
+        Ok(page) => page,
+        Err(e) => return params::failure(e),
+    };
+    match jsonld::document(&page, url) {
+        Some(document) => HttpResponse::Ok()
+            .content_type("application/ld+json")
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .body(document.to_string()),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn datapackage(req: HttpRequest) -> HttpResponse {

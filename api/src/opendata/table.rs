@@ -4,8 +4,7 @@
 use super::export::{Context, Format, Page};
 use serde_json::{Value, json};
 use silo_domain::DomainError;
-use silo_domain::agenda_table::{self, EVENT_COLUMNS, EventRow, OCCURRENCE_COLUMNS};
-use silo_domain::content::TermKind;
+use silo_domain::agenda_table::{self, EVENT_COLUMNS, OCCURRENCE_COLUMNS};
 use silo_storage::Store;
 
 /// Where the Table Schemas are published (schema.data.gouv.fr has no agenda schema).
@@ -31,17 +30,7 @@ impl Format for Table {
             let occurrences = page.occurrences(event);
             match self {
                 Self::Events => {
-                    let organizer = page.organizer(event);
-                    let row = EventRow {
-                        url: context.event_url(event),
-                        categories: page.term_names(event, TermKind::Category),
-                        keywords: page.term_names(event, TermKind::Tag),
-                        place: page.place(event),
-                        organizer_name: organizer.map(|o| o.name.clone()),
-                        organizer_siret: organizer.and_then(|o| o.siret.clone()),
-                        organizer_rna: organizer.and_then(|o| o.rna.clone()),
-                        occurrences,
-                    };
+                    let row = page.row(event, context.event_url(event));
                     writer
                         .write_record(agenda_table::event_row(event, &row))
                         .map_err(written)?;
