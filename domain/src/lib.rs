@@ -2,6 +2,7 @@
 //! validation rules, recurrence and opening hours, and who may change it. Pure: no I/O, no database, no HTTP.
 
 pub mod account;
+pub mod agenda_api;
 pub mod agenda_jsonld;
 pub mod agenda_table;
 pub mod association;

@@ -93,6 +93,8 @@ pub struct EventFilter {
     pub accessibility: Accessibility,
     /// Empty means every status.
     pub statuses: Vec<EventStatus>,
+    /// Keeps events saved at or after this instant (incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// The agenda window when the reader does not give one: from `now` to a year ahead.

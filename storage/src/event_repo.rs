@@ -289,6 +289,9 @@ pub(crate) fn event_conditions(filter: &EventFilter) -> Condition {
         cond =
             cond.add(event::Column::EventStatus.is_in(filter.statuses.iter().map(|s| s.as_str())));
     }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(event::Column::UpdatedAt.gte(since));
+    }
     cond
 }
 

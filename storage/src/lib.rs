@@ -27,7 +27,7 @@ pub use content_repo::{DraftKey, DraftQuery, Revision};
 pub use db::{DatabaseUrl, PoolSettings};
 pub use event_repo::OccurrenceKey;
 pub use identity_repo::{AccountFlags, MembershipRecord, UserAccount};
-pub use opendata_repo::DataVersion;
+pub use opendata_repo::{DataVersion, Tombstone};
 pub use reference_repo::Reference;
 pub use session_repo::{RefreshOutcome, SiteKeyRecord};
 

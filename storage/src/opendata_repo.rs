@@ -24,6 +24,15 @@ pub struct DataVersion {
     pub changed_at: Option<DateTime<Utc>>,
 }
 
+/// An event that left the public agenda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    pub id: Uuid,
+    /// Deleted, rather than unpublished (which may come back).
+    pub deleted: bool,
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
     /// Published events (in the site's scope) matching `filter` with an occurrence starting
     /// in its window, by id, after `after`.
@@ -110,6 +119,31 @@ impl Store {
             .map_err(internal)?
             .into_iter()
             .map(to_occurrence)
+            .collect())
+    }
+
+    /// Events taken out of the public agenda (unpublished, archived, taken down, deleted)
+    /// at or after `since`, oldest first, at most `limit`: what a mirror must remove.
+    pub async fn event_tombstones(
+        &self,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Tombstone>, DomainError> {
+        Ok(outbox::Entity::find()
+            .filter(outbox::Column::Aggregate.eq("event"))
+            .filter(outbox::Column::Change.is_in(["unpublished", "deleted"]))
+            .filter(outbox::Column::OccurredAt.gte(since))
+            .order_by_asc(outbox::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|m| Tombstone {
+                id: m.aggregate_id,
+                deleted: m.change == "deleted",
+                at: m.occurred_at,
+            })
             .collect())
     }
 

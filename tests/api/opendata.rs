@@ -634,3 +634,125 @@ both_backends!(
         assert_eq!(from_csv, from_jsonld);
     }
 );
+
+both_backends!(
+    the_json_api_pages_and_a_mirror_syncs_with_tombstones,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let publisher = city.token(Who::Publisher).unwrap();
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            let input = json!({
+                "departmentId": city.culture,
+                "title": format!("Concert {n}"),
+                "startsAt": paris(&format!("2027-03-1{n} 20:00")),
+                "status": if n == 2 { "FULL" } else { "SCHEDULED" },
+            });
+            ids.push(event(&city, Who::Publisher, input, false).await);
+        }
+        let window = "from=2027-03-01&to=2027-05-01";
+        let first: Value = get(app, &format!("/opendata/agenda.json?{window}&size=2"), &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(first["events"].as_array().unwrap().len(), 2);
+        let after = first["after"].as_str().expect("a next page");
+        let second: Value = get(
+            app,
+            &format!("/opendata/agenda.json?{window}&size=2&after={after}"),
+            &[],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(second["events"].as_array().unwrap().len(), 1);
+        assert!(second["after"].is_null());
+        let all: Vec<&Value> = first["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(second["events"].as_array().unwrap())
+            .collect();
+        let full = all
+            .iter()
+            .find(|e| e["title"]["fr"] == "Concert 2")
+            .unwrap();
+        assert_eq!(full["status"], 5, "OpenAgenda's code for full");
+        assert_eq!(full["timings"][0]["begin"], "2027-03-12T19:00:00Z");
+        assert_eq!(full["state"], 2);
+
+        // A mirror synced at `since`: one event edited, one taken down, one deleted.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let since = Utc::now();
+        app.query_as(
+            publisher,
+            "mutation($id: ID!, $d: ID!, $at: DateTime!) { updateEvent(id: $id, expectedVersion: 2, input: {departmentId: $d, title: \"Concert 0 (nouvelle salle)\", startsAt: $at}) { id } }",
+            json!({ "id": ids[0], "d": city.culture, "at": paris("2027-03-10 20:00") }),
+        )
+        .await;
+        app.query_as(
+            publisher,
+            "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"annulé\") { __typename } }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+        app.query_as(
+            publisher,
+            "mutation($id: ID!) { deleteEvent(id: $id, expectedVersion: 2) { id } }",
+            json!({ "id": ids[2] }),
+        )
+        .await;
+        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let sync: Value = get(
+            app,
+            &format!(
+                "/opendata/agenda.json?{window}&updated_since={}",
+                since.replace('+', "%2B")
+            ),
+            &[],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let titles: Vec<&str> = sync["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"]["fr"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Concert 0 (nouvelle salle)"], "changed items only");
+        let tombstones = sync["tombstones"].as_array().unwrap();
+        let gone: Vec<(String, bool)> = tombstones
+            .iter()
+            .map(|t| {
+                (
+                    t["uid"].as_str().unwrap().to_owned(),
+                    t["deleted"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            gone,
+            [
+                (format!("{}@silo", ids[1]), false),
+                (format!("{}@silo", ids[2]), true)
+            ]
+        );
+
+        for (query, parameter) in [
+            ("size=0", "size"),
+            ("size=301", "size"),
+            ("after=not-a-cursor", "after"),
+            ("updated_since=hier", "updated_since"),
+        ] {
+            let response = get(app, &format!("/opendata/agenda.json?{query}"), &[]).await;
+            assert_eq!(response.status(), 400, "{query}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["parameter"], parameter, "{query}");
+        }
+    }
+);

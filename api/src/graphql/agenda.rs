@@ -174,6 +174,7 @@ impl EventFilterInput {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
+            updated_since: None,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 mod export;
 mod ics;
+mod json_api;
 mod jsonld;
 mod params;
 mod table;
@@ -11,7 +12,7 @@ mod table;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use export::{Context, Format};
-use params::{AgendaParams, Feed};
+use params::Feed;
 use sha2::{Digest, Sha256};
 use silo_storage::{DataVersion, Store};
 use table::Table;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/evenements.csv", web::get().to(events_csv))
             .route("/occurrences.csv", web::get().to(occurrences_csv))
             .route("/agenda.jsonld", web::get().to(agenda_jsonld))
+            .route("/agenda.json", web::get().to(agenda_json))
             .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
@@ -95,6 +97,42 @@ async fn occurrences_csv(req: HttpRequest, store: web::Data<Store>, query: Query
 async fn agenda_jsonld(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
     let site = path_site(&req);
     export(req, store, query.into_inner(), site, jsonld::JsonLd, JSONLD).await
+}
+
+/// A page of the OpenAgenda-shaped JSON (not streamed: a page is at most 300 events).
+async fn agenda_json(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    let query = query.into_inner();
+    let (size, after) = match json_api::paging(&query) {
+        Ok(paging) => paging,
+        Err(refusal) => return refusal.response(),
+    };
+    let feed = match Feed::resolve(&store, &query, path_site(&req)).await {
+        Ok(feed) => feed,
+        Err(refusal) => return refusal.response(),
+    };
+    let version = match store.data_version().await {
+        Ok(v) => v,
+        Err(e) => return params::failure(e),
+    };
+    let validators = Validators::of(&version, &req.uri().to_string());
+    if let Some(unchanged) = validators.not_modified(&req) {
+        return unchanged;
+    }
+    let context = Context {
+        feed,
+        base: public_base(&req),
+        now: chrono::Utc::now(),
+    };
+    match json_api::page(&store, &context, size, after).await {
+        Ok(body) => {
+            let mut response = HttpResponse::Ok();
+            validators.apply(&mut response);
+            response
+                .content_type("application/json")
+                .body(body.to_string())
+        }
+        Err(e) => params::failure(e),
+    }
 }
 
 /// One published event's JSON-LD, by slug (404 when it is not public).
@@ -169,7 +207,7 @@ async fn export<F: Format>(
         Ok(v) => v,
         Err(e) => return params::failure(e),
     };
-    let validators = Validators::of(&feed.params, &version, req.path());
+    let validators = Validators::of(&version, &req.uri().to_string());
     if let Some(unchanged) = validators.not_modified(&req) {
         return unchanged;
     }
@@ -202,10 +240,9 @@ struct Validators {
 }
 
 impl Validators {
-    fn of(params: &AgendaParams, version: &DataVersion, path: &str) -> Self {
+    fn of(version: &DataVersion, uri: &str) -> Self {
         let mut hash = Sha256::new();
-        hash.update(path.as_bytes());
-        hash.update(format!("{params:?}").as_bytes());
+        hash.update(uri.as_bytes());
         hash.update(version.change_id.to_be_bytes());
         hash.update(chrono::Utc::now().date_naive().to_string().as_bytes());
         let digest = hex::encode(&hash.finalize()[..12]);

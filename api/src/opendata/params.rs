@@ -21,6 +21,7 @@ pub struct AgendaParams {
     pub categories: Vec<String>,
     pub departments: Vec<String>,
     pub site: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// What an export holds: the filter, the site's scope and the feed's name.
@@ -112,6 +113,9 @@ impl Feed {
         {
             return Err(bad_parameter("to", "must be after from"));
         }
+        params.updated_since = single("updated_since")?
+            .map(|v| instant(&v).ok_or_else(|| bad_date("updated_since")))
+            .transpose()?;
         params.categories = list("category")?;
         params.departments = list("department")?;
         params.site = match (path_site, single("site")?) {
@@ -124,6 +128,7 @@ impl Feed {
         let mut filter = EventFilter {
             from: params.from,
             to: params.to,
+            updated_since: params.updated_since,
             ..EventFilter::default()
         };
         if !params.categories.is_empty() {
