@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use silo_api::opendata::{ExportFormat, write_agenda};
 use silo_api::{Application, Settings, admin, telemetry};
 use silo_storage::{PoolSettings, Store};
 use std::path::PathBuf;
@@ -72,6 +73,41 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Open data exports.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The published agenda, as the `/opendata` endpoints serve it.
+    Agenda {
+        #[arg(long, value_enum, default_value = "ics")]
+        format: AgendaFormat,
+        /// A date (2026-12-01) or an RFC 3339 instant; default today.
+        #[arg(long)]
+        from: Option<String>,
+        /// Default: a year after `from`.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this site's channel (its slug).
+        #[arg(long)]
+        site: Option<String>,
+        /// The hub's public address, for the events' URLs.
+        #[arg(long, default_value = "http://localhost:8080")]
+        base_url: String,
+        /// Write to this file (with a progress bar) instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AgendaFormat {
+    Ics,
+    Csv,
+    Jsonld,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -318,6 +354,40 @@ async fn site_command(store: &Store, command: SiteCommand) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Runs `silo export agenda`: to a file with a progress bar, or to standard output.
+async fn export_agenda(
+    store: std::sync::Arc<Store>,
+    format: ExportFormat,
+    query: &[(String, String)],
+    base: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg}: {bytes} written ({bytes_per_sec})",
+                )?,
+            );
+            bar.set_message(path.display().to_string());
+            let written = write_agenda(store, format, query, base, &mut out, |n| {
+                bar.set_position(n)
+            })
+            .await?;
+            bar.finish_and_clear();
+            eprintln!("wrote {} ({written} bytes)", path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_agenda(store, format, query, base, &mut out, |_| {}).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs `silo audit verify`; false when the log does not check out.
 async fn audit_verify(store: &Store, expect: Option<&str>) -> anyhow::Result<bool> {
     let bar = indicatif::ProgressBar::new_spinner().with_style(
@@ -361,6 +431,27 @@ async fn main() -> anyhow::Result<()> {
             seed_demo(&store, &settings, events).await?;
         }
         Command::User(command) => user_command(&open_store(&settings).await?, command).await?,
+        Command::Export(ExportCommand::Agenda {
+            format,
+            from,
+            to,
+            site,
+            base_url,
+            output,
+        }) => {
+            let store = std::sync::Arc::new(open_store(&settings).await?);
+            let format = match format {
+                AgendaFormat::Ics => ExportFormat::Ics,
+                AgendaFormat::Csv => ExportFormat::Csv,
+                AgendaFormat::Jsonld => ExportFormat::JsonLd,
+                AgendaFormat::Json => ExportFormat::Json,
+            };
+            let query: Vec<(String, String)> = [("from", from), ("to", to), ("site", site)]
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?)))
+                .collect();
+            export_agenda(store, format, &query, &base_url, output.as_deref()).await?;
+        }
         Command::Audit(AuditCommand::Verify { expect }) => {
             let store = open_store(&settings).await?;
             if !audit_verify(&store, expect.as_deref()).await? {

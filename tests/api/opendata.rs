@@ -632,6 +632,38 @@ both_backends!(
             reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
         assert_eq!(from_ics, from_jsonld);
         assert_eq!(from_csv, from_jsonld);
+        // `silo export agenda` writes the same bytes as the endpoint.
+        let query: Vec<(String, String)> = vec![
+            ("from".into(), "2000-01-01".into()),
+            ("to".into(), "2100-01-01".into()),
+        ];
+        let store = std::sync::Arc::new(app.store.clone());
+        let mut file = Vec::new();
+        let mut progress = 0;
+        let written = silo_api::opendata::write_agenda(
+            store.clone(),
+            silo_api::opendata::ExportFormat::Ics,
+            &query,
+            &app.address,
+            &mut file,
+            |n| progress = n,
+        )
+        .await
+        .unwrap();
+        assert_eq!(written as usize, file.len());
+        assert_eq!(progress, written);
+        assert_eq!(String::from_utf8(file).unwrap(), ics);
+        let refused = silo_api::opendata::write_agenda(
+            store,
+            silo_api::opendata::ExportFormat::Json,
+            &[("from".into(), "demain".into())],
+            &app.address,
+            &mut Vec::new(),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.to_string().starts_with("from:"), "{refused}");
     }
 );
 

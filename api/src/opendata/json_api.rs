@@ -102,3 +102,32 @@ pub async fn page(
     }
     Ok(body)
 }
+
+/// The whole agenda in the same shape, as one document (`silo export agenda --format json`).
+pub struct JsonList;
+
+impl super::export::Format for JsonList {
+    async fn head(&self, _: &Store, _: &Context) -> Result<String, silo_domain::DomainError> {
+        Ok(r#"{"events":["#.to_owned())
+    }
+
+    fn page(
+        &self,
+        page: &super::export::Page,
+        context: &Context,
+    ) -> Result<String, silo_domain::DomainError> {
+        let mut out = String::new();
+        for (i, event) in page.events.iter().enumerate() {
+            if i > 0 || !page.first {
+                out.push(',');
+            }
+            let row = page.row(event, context.event_url(event));
+            out += &agenda_api::event(event, &row).to_string();
+        }
+        Ok(out)
+    }
+
+    fn tail(&self) -> String {
+        "]}".to_owned()
+    }
+}

@@ -226,6 +226,66 @@ async fn export<F: Format>(
     response.streaming(export::stream(store.into_inner(), format, context))
 }
 
+/// The formats `silo export agenda` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Ics,
+    Csv,
+    JsonLd,
+    Json,
+}
+
+/// Writes the agenda in `format` to `out`, filtered like the HTTP exports (`query` holds
+/// `from`, `to`, `category`, `department`, `site`); `progress` is told the bytes written.
+/// Returns the bytes written.
+pub async fn write_agenda(
+    store: std::sync::Arc<Store>,
+    format: ExportFormat,
+    query: &[(String, String)],
+    base: &str,
+    out: &mut impl std::io::Write,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<u64> {
+    let feed = Feed::resolve(&store, query, None)
+        .await
+        .map_err(|refusal| anyhow::anyhow!("{}", refusal.describe()))?;
+    let context = Context {
+        feed,
+        base: base.to_owned(),
+        now: chrono::Utc::now(),
+    };
+    let mut written = 0u64;
+    let mut write = |chunk: Result<actix_web::web::Bytes, actix_web::Error>| -> anyhow::Result<()> {
+        let chunk = chunk.map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.write_all(&chunk)?;
+        written += chunk.len() as u64;
+        progress(written);
+        Ok(())
+    };
+    match format {
+        ExportFormat::Ics => drain(store, ics::Ics, context, &mut write).await?,
+        ExportFormat::Csv => drain(store, Table::Events, context, &mut write).await?,
+        ExportFormat::JsonLd => drain(store, jsonld::JsonLd, context, &mut write).await?,
+        ExportFormat::Json => drain(store, json_api::JsonList, context, &mut write).await?,
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+async fn drain<F: Format>(
+    store: std::sync::Arc<Store>,
+    format: F,
+    context: Context,
+    write: &mut impl FnMut(Result<actix_web::web::Bytes, actix_web::Error>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use futures::StreamExt;
+    let mut chunks = std::pin::pin!(export::stream(store, format, context));
+    while let Some(chunk) = chunks.next().await {
+        write(chunk)?;
+    }
+    Ok(())
+}
+
 /// `https://host` as the client reached us (proxies' `Forwarded` headers honoured).
 fn public_base(req: &HttpRequest) -> String {
     let info = req.connection_info();

@@ -43,6 +43,14 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// For the command line: `from: is a date …`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::BadParameter { parameter, message } => format!("{parameter}: {message}"),
+            Self::Failed(e) => e.to_string(),
+        }
+    }
+
     pub fn response(self) -> HttpResponse {
         match self {
             Self::BadParameter { parameter, message } => HttpResponse::BadRequest().json(json!({
