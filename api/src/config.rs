@@ -38,6 +38,10 @@ pub struct Settings {
     pub refresh_token_days: u32,
     /// How often scheduled publications and unpublications are carried out, in seconds.
     pub scheduler_tick_secs: u64,
+    /// Who publishes the open data (the DCAT catalog's `dct:publisher`).
+    pub publisher_name: String,
+    /// The open data's licence: `etalab-2.0` (Licence Ouverte 2.0, default) or `odbl`.
+    pub licence: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -61,6 +65,8 @@ impl std::fmt::Debug for Settings {
             .field("access_token_minutes", &self.access_token_minutes)
             .field("refresh_token_days", &self.refresh_token_days)
             .field("scheduler_tick_secs", &self.scheduler_tick_secs)
+            .field("publisher_name", &self.publisher_name)
+            .field("licence", &self.licence)
             .finish()
     }
 }
@@ -81,6 +87,8 @@ impl Default for Settings {
             access_token_minutes: 15,
             refresh_token_days: 30,
             scheduler_tick_secs: 30,
+            publisher_name: "Ville".to_owned(),
+            licence: "etalab-2.0".to_owned(),
         }
     }
 }
@@ -105,6 +113,8 @@ impl Settings {
                 "access_token_minutes",
                 "refresh_token_days",
                 "scheduler_tick_secs",
+                "publisher_name",
+                "licence",
             ]))
             .extract()
             .map_err(Box::new)

@@ -34,12 +34,14 @@ impl Application {
         let data_identity = web::Data::new(identity);
         let data_store = web::Data::new(store.clone());
         let data_schema = web::Data::new(schema);
+        let data_publisher = web::Data::new(crate::opendata::Publisher::from_settings(settings)?);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(data_store.clone())
                 .app_data(data_schema.clone())
                 .app_data(data_identity.clone())
+                .app_data(data_publisher.clone())
                 .configure(crate::routes::configure)
                 .configure(crate::opendata::configure)
         })

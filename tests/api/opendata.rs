@@ -788,3 +788,56 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    the_dcat_catalog_lists_every_agenda,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let catalog: Value = get(app, "/opendata/catalog.jsonld", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        // DCAT-AP 3 mandatory properties (catalog: title, description, publisher; dataset:
+        // title, description; distribution: accessURL), typed referenced nodes.
+        assert_eq!(catalog["@type"][0], "dcat:Catalog");
+        assert!(catalog["dct:title"].is_string() && catalog["dct:description"].is_string());
+        assert_eq!(catalog["dct:publisher"]["foaf:name"], "Ville");
+        assert_eq!(catalog["dct:license"]["@type"], "dct:LicenseDocument");
+        assert_eq!(catalog["dct:license"]["dct:identifier"], "etalab-2.0");
+        let datasets = catalog["dcat:dataset"].as_array().unwrap();
+        assert_eq!(
+            datasets.len(),
+            2,
+            "the city's agenda and the culture site's"
+        );
+        let ids: BTreeSet<&str> = datasets
+            .iter()
+            .map(|d| d["dct:identifier"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "distinct, stable identifiers");
+        for dataset in datasets {
+            assert_eq!(dataset["@id"], dataset["dct:identifier"]);
+            assert!(dataset["dct:title"].is_string() && dataset["dct:description"].is_string());
+            for distribution in dataset["dcat:distribution"].as_array().unwrap() {
+                let url = distribution["dcat:accessURL"]["@id"].as_str().unwrap();
+                assert!(distribution["dcat:mediaType"]["@id"].is_string());
+                assert_eq!(distribution["dct:license"]["dct:identifier"], "etalab-2.0");
+                // Every distribution answers.
+                let path = url.trim_start_matches(&app.address);
+                assert_eq!(get(app, path, &[]).await.status(), 200, "{url}");
+            }
+        }
+        assert_eq!(
+            catalog["hydra:view"]["@type"],
+            "hydra:PartialCollectionView"
+        );
+        assert!(
+            catalog["hydra:view"].get("hydra:next").is_none(),
+            "one page"
+        );
+        let bad = get(app, "/opendata/catalog.jsonld?page=9", &[]).await;
+        assert_eq!(bad.status(), 400);
+    }
+);

@@ -2,6 +2,7 @@
 //! only, CORS open, streamed page by page, with `ETag`/`Last-Modified` validators and
 //! gzip or brotli as the client asks. Bad filter values are a 400 naming the parameter.
 
+mod catalog;
 mod export;
 mod ics;
 mod json_api;
@@ -17,6 +18,8 @@ use sha2::{Digest, Sha256};
 use silo_storage::{DataVersion, Store};
 use table::Table;
 
+pub use catalog::Publisher;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/opendata")
@@ -26,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/occurrences.csv", web::get().to(occurrences_csv))
             .route("/agenda.jsonld", web::get().to(agenda_jsonld))
             .route("/agenda.json", web::get().to(agenda_json))
+            .route("/catalog.jsonld", web::get().to(catalog_jsonld))
             .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
@@ -37,7 +41,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/sites/{site}/occurrences.csv",
                 web::get().to(occurrences_csv),
-            ),
+            )
+            .route("/sites/{site}/agenda.jsonld", web::get().to(agenda_jsonld))
+            .route("/sites/{site}/agenda.json", web::get().to(agenda_json)),
     );
 }
 
@@ -167,6 +173,59 @@ async fn event_jsonld(
             .body(document.to_string()),
         None => HttpResponse::NotFound().finish(),
     }
+}
+
+/// The DCAT catalog: the city's agenda and each site's, paged by `page` (from 1).
+async fn catalog_jsonld(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    publisher: web::Data<Publisher>,
+    query: Query,
+) -> HttpResponse {
+    let sites = match store.sites().await {
+        Ok(sites) => sites,
+        Err(e) => return params::failure(e),
+    };
+    let mut datasets = vec![catalog::Dataset {
+        site: None,
+        title: format!("Agenda des manifestations — {}", publisher.name),
+        description: "Les événements publics de la ville : dates, lieux, tarifs, accessibilité."
+            .to_owned(),
+    }];
+    datasets.extend(sites.into_iter().map(|site| catalog::Dataset {
+        description: format!("Les événements publiés sur le site {}.", site.name),
+        title: format!("Agenda — {}", site.name),
+        site: Some(site.slug),
+    }));
+    let pages = datasets.len().div_ceil(catalog::PAGE_SIZE).max(1);
+    let page = match query.iter().find(|(k, _)| k == "page") {
+        None => 1,
+        Some((_, raw)) => match raw.parse::<usize>() {
+            Ok(n) if (1..=pages).contains(&n) => n,
+            _ => {
+                return params::Refusal::BadParameter {
+                    parameter: "page",
+                    message: format!("is a page number from 1 to {pages}"),
+                }
+                .response();
+            }
+        },
+    };
+    let version = match store.data_version().await {
+        Ok(v) => v,
+        Err(e) => return params::failure(e),
+    };
+    let body = catalog::catalog(
+        &public_base(&req),
+        &publisher,
+        &datasets,
+        page,
+        version.changed_at,
+    );
+    HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(body.to_string())
 }
 
 async fn datapackage(req: HttpRequest) -> HttpResponse {
