@@ -10,6 +10,7 @@ pub mod audit;
 pub mod content;
 pub mod demo;
 pub mod department;
+pub mod directory_table;
 pub mod error;
 pub mod event;
 pub mod field;

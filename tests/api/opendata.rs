@@ -841,3 +841,48 @@ both_backends!(
         assert_eq!(bad.status(), 400);
     }
 );
+
+both_backends!(the_associations_directory_as_csv, |b: Backend| async move {
+    let app = crate::helpers::spawn_app(b).await;
+    let response = get(&app, "/opendata/associations.csv", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, silo_domain::directory_table::ASSOCIATION_COLUMNS);
+    let siret = regex::Regex::new(r"^\d{14}$").unwrap();
+    let rna = regex::Regex::new(r"^W\d{9}$").unwrap();
+    let mut ids = BTreeSet::new();
+    for record in reader.records() {
+        let record = record.expect("well-formed CSV");
+        assert!(ids.insert(record[0].to_owned()), "unique id");
+        assert!(!record[1].is_empty(), "nom");
+        assert!(
+            record[4].is_empty() || siret.is_match(&record[4]),
+            "{:?}",
+            &record[4]
+        );
+        assert!(
+            record[5].is_empty() || rna.is_match(&record[5]),
+            "{:?}",
+            &record[5]
+        );
+        DateTime::parse_from_rfc3339(&record[17]).expect("date_maj");
+    }
+    let published = app
+        .store
+        .associations_page(&Default::default(), None, None, 100_000)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), published.len());
+    assert!(ids.len() > 1);
+});

@@ -3,6 +3,7 @@
 //! gzip or brotli as the client asks. Bad filter values are a 400 naming the parameter.
 
 mod catalog;
+mod directory;
 mod export;
 mod ics;
 mod json_api;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/agenda.jsonld", web::get().to(agenda_jsonld))
             .route("/agenda.json", web::get().to(agenda_json))
             .route("/catalog.jsonld", web::get().to(catalog_jsonld))
+            .route("/associations.csv", web::get().to(associations_csv))
             .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
@@ -173,6 +175,31 @@ async fn event_jsonld(
             .body(document.to_string()),
         None => HttpResponse::NotFound().finish(),
     }
+}
+
+/// The associations directory (filters: `category`, `site`).
+async fn associations_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
+    let feed = match Feed::resolve(&store, &query, None).await {
+        Ok(feed) => feed,
+        Err(refusal) => return refusal.response(),
+    };
+    let version = match store.data_version().await {
+        Ok(v) => v,
+        Err(e) => return params::failure(e),
+    };
+    let validators = Validators::of(&version, &req.uri().to_string());
+    if let Some(unchanged) = validators.not_modified(&req) {
+        return unchanged;
+    }
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("inline; filename=\"associations.csv\""),
+        ));
+    validators.apply(&mut response);
+    response.streaming(directory::associations(store.into_inner(), feed))
 }
 
 /// The DCAT catalog: the city's agenda and each site's, paged by `page` (from 1).

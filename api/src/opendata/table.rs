@@ -53,8 +53,20 @@ fn writer() -> csv::Writer<Vec<u8>> {
 }
 
 fn record<const N: usize>(columns: [&str; N]) -> Result<String, DomainError> {
+    csv_record(columns)
+}
+
+/// One CSV line (a header).
+pub fn csv_record<const N: usize>(columns: [&str; N]) -> Result<String, DomainError> {
+    csv_records([columns.map(str::to_owned).to_vec()])
+}
+
+/// CSV lines, quoted as needed, CRLF-terminated.
+pub fn csv_records(records: impl IntoIterator<Item = Vec<String>>) -> Result<String, DomainError> {
     let mut writer = writer();
-    writer.write_record(columns).map_err(written)?;
+    for record in records {
+        writer.write_record(record).map_err(written)?;
+    }
     finish(writer)
 }
 
