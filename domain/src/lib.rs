@@ -24,6 +24,7 @@ pub mod public_service;
 pub mod query;
 pub mod recurrence;
 pub mod rights;
+pub mod services_json;
 pub mod site;
 pub mod slots;
 pub mod workflow;

@@ -886,3 +886,41 @@ both_backends!(the_associations_directory_as_csv, |b: Backend| async move {
     assert_eq!(ids.len(), published.len());
     assert!(ids.len() > 1);
 });
+
+both_backends!(
+    the_services_as_data_inclusion_json,
+    |b: Backend| async move {
+        let app = crate::helpers::spawn_app(b).await;
+        let response = get(&app, "/opendata/services.json", &[]).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let services: Value = response.json().await.expect("one JSON array");
+        let services = services.as_array().unwrap();
+        // data.inclusion's own JSON Schema (service 1.0.9), formats checked too.
+        let schema: Value =
+            serde_json::from_str(include_str!("standards/data-inclusion-service.json")).unwrap();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        for service in services {
+            let errors: Vec<String> = validator
+                .iter_errors(service)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{errors:?} in {service}");
+        }
+        let ids: BTreeSet<&str> = services.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), services.len(), "unique ids");
+        let published = app
+            .store
+            .services_page(&Default::default(), None, None, 100_000)
+            .await
+            .unwrap();
+        assert_eq!(services.len(), published.len());
+        assert!(
+            services.iter().any(|s| s["horaires_accueil"].is_string()),
+            "opening hours in OSM syntax"
+        );
+    }
+);

@@ -42,6 +42,14 @@ impl Licence {
 }
 
 impl Publisher {
+    /// The producer's identifier for data.inclusion: `silo-` and the name as a slug.
+    pub fn source_name(&self) -> String {
+        format!(
+            "silo-{}",
+            silo_domain::field::Slug::from_title(&self.name).into_string()
+        )
+    }
+
     pub fn from_settings(settings: &crate::Settings) -> anyhow::Result<Self> {
         let licence = Licence::parse(&settings.licence).ok_or_else(|| {
             anyhow::anyhow!(

@@ -1,82 +1,172 @@
-//! `associations.csv`: the published associations (in a site's scope when asked), streamed
-//! a page at a time in name order.
+//! The directories: `associations.csv` and `services.json` (data.inclusion `service`),
+//! published items only (in a site's scope when asked), streamed a page at a time in
+//! name order.
 
 use super::params::Feed;
 use actix_web::web::Bytes;
 use futures::Stream;
+use futures::future::LocalBoxFuture;
 use silo_domain::DomainError;
+use silo_domain::association::Association;
+use silo_domain::content::Term;
 use silo_domain::directory_table::{ASSOCIATION_COLUMNS, association_row};
-use silo_domain::query::{AssociationFilter, fold_for_search};
+use silo_domain::place::Place;
+use silo_domain::public_service::PublicService;
+use silo_domain::query::{AssociationFilter, ServiceFilter, fold_for_search};
+use silo_domain::services_json;
 use silo_storage::Store;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
+use uuid::Uuid;
 
 const PAGE: usize = 500;
 
+type Key = (String, Uuid);
+
 enum State {
     Head,
-    Rows(Option<(String, uuid::Uuid)>),
+    Rows(Option<Key>, bool),
+    Done,
 }
 
-pub fn associations(
-    store: Arc<Store>,
-    feed: Feed,
+/// A head, pages of items rendered as they are loaded (`first` tells the first page),
+/// then a tail.
+fn pages<T: 'static>(
+    head: String,
+    tail: String,
+    load: impl Fn(Option<Key>) -> LocalBoxFuture<'static, Result<Vec<T>, DomainError>> + 'static,
+    key: impl Fn(&T) -> Key + 'static,
+    render: impl Fn(Vec<T>, bool) -> LocalBoxFuture<'static, Result<String, DomainError>> + 'static,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
-    let shared = Arc::new((store, feed));
+    let parts = Rc::new((head, tail, load, key, render));
     futures::stream::try_unfold(State::Head, move |state| {
-        let shared = shared.clone();
+        let parts = parts.clone();
         async move {
-            let (store, feed) = &*shared;
+            let (head, tail, load, key, render) = &*parts;
             let (chunk, next) = match state {
-                State::Head => (
-                    super::table::csv_record(ASSOCIATION_COLUMNS),
-                    State::Rows(None),
-                ),
-                State::Rows(after) => {
-                    let filter = AssociationFilter {
-                        category_ids: feed.filter.category_ids.clone(),
-                        ..AssociationFilter::default()
-                    };
-                    let page = store
-                        .associations_page(&filter, feed.scope.as_ref(), after.as_ref(), PAGE)
-                        .await
-                        .map_err(stopped)?;
-                    let Some(last) = page.last() else {
-                        return Ok(None);
-                    };
-                    let next = State::Rows(Some((fold_for_search(&last.fields.name), last.id)));
-                    (rows(store, &page).await.map_err(stopped)?, next)
+                State::Done => return Ok(None),
+                State::Head => (head.clone(), State::Rows(None, true)),
+                State::Rows(after, first) => {
+                    let items = load(after).await.map_err(stopped)?;
+                    match items.last().map(key) {
+                        None => (tail.clone(), State::Done),
+                        Some(last) => (
+                            render(items, first).await.map_err(stopped)?,
+                            State::Rows(Some(last), false),
+                        ),
+                    }
                 }
             };
-            Ok(Some((Bytes::from(chunk.map_err(stopped)?), next)))
+            Ok(Some((Bytes::from(chunk), next)))
         }
     })
 }
 
-async fn rows(
+/// What the rows of a page mention: places and term names, by item.
+async fn related(
     store: &Store,
-    page: &[silo_domain::association::Association],
-) -> Result<Result<String, DomainError>, DomainError> {
-    let place_ids: Vec<uuid::Uuid> = page.iter().filter_map(|a| a.fields.place_id).collect();
-    let places: HashMap<_, _> = store
+    place_ids: Vec<Uuid>,
+    ids: &[Uuid],
+) -> Result<(HashMap<Uuid, Place>, HashMap<Uuid, Vec<Term>>), DomainError> {
+    let places = store
         .places_by_ids(&place_ids)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let ids: Vec<uuid::Uuid> = page.iter().map(|a| a.id).collect();
-    let mut themes: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
-    for (content, term) in store.terms_of(&ids).await? {
-        themes.entry(content).or_default().push(term.name);
+    let mut terms: HashMap<Uuid, Vec<Term>> = HashMap::new();
+    for (content, term) in store.terms_of(ids).await? {
+        terms.entry(content).or_default().push(term);
     }
-    let records = page.iter().map(|a| {
-        let place = a.fields.place_id.and_then(|id| places.get(&id));
-        association_row(a, place, themes.get(&a.id).map_or(&[], Vec::as_slice))
-    });
-    Ok(super::table::csv_records(records))
+    Ok((places, terms))
+}
+
+pub fn associations(
+    store: Arc<Store>,
+    feed: Feed,
+) -> Result<impl Stream<Item = Result<Bytes, actix_web::Error>>, DomainError> {
+    let head = super::table::csv_record(ASSOCIATION_COLUMNS)?;
+    let feed = Rc::new(feed);
+    let (loading, rendering) = (store.clone(), store);
+    let load = move |after: Option<Key>| {
+        let (store, feed) = (loading.clone(), feed.clone());
+        Box::pin(async move {
+            let filter = AssociationFilter {
+                category_ids: feed.filter.category_ids.clone(),
+                ..AssociationFilter::default()
+            };
+            store
+                .associations_page(&filter, feed.scope.as_ref(), after.as_ref(), PAGE)
+                .await
+        }) as LocalBoxFuture<'static, _>
+    };
+    let render = move |page: Vec<Association>, _first: bool| {
+        let store = rendering.clone();
+        Box::pin(async move {
+            let ids: Vec<Uuid> = page.iter().map(|a| a.id).collect();
+            let place_ids = page.iter().filter_map(|a| a.fields.place_id).collect();
+            let (places, terms) = related(&store, place_ids, &ids).await?;
+            super::table::csv_records(page.iter().map(|a| {
+                let place = a.fields.place_id.and_then(|id| places.get(&id));
+                let themes: Vec<String> = terms
+                    .get(&a.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| t.name.clone())
+                    .collect();
+                association_row(a, place, &themes)
+            }))
+        }) as LocalBoxFuture<'static, _>
+    };
+    let key = |a: &Association| (fold_for_search(&a.fields.name), a.id);
+    Ok(pages(head, String::new(), load, key, render))
+}
+
+/// The public services as a JSON array of data.inclusion `service` objects.
+pub fn services(
+    store: Arc<Store>,
+    feed: Feed,
+    source: services_json::Source,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let feed = Rc::new(feed);
+    let source = Rc::new(source);
+    let (loading, rendering) = (store.clone(), store);
+    let load = move |after: Option<Key>| {
+        let (store, feed) = (loading.clone(), feed.clone());
+        Box::pin(async move {
+            let filter = ServiceFilter::default();
+            store
+                .services_page(&filter, feed.scope.as_ref(), after.as_ref(), PAGE)
+                .await
+        }) as LocalBoxFuture<'static, _>
+    };
+    let render = move |page: Vec<PublicService>, first: bool| {
+        let (store, source) = (rendering.clone(), source.clone());
+        Box::pin(async move {
+            let ids: Vec<Uuid> = page.iter().map(|s| s.id).collect();
+            let place_ids = page.iter().filter_map(|s| s.fields.place_id).collect();
+            let (places, _) = related(&store, place_ids, &ids).await?;
+            let departments = store.departments().await?;
+            let mut out = String::new();
+            for (i, service) in page.iter().enumerate() {
+                if i > 0 || !first {
+                    out.push(',');
+                }
+                let place = service.fields.place_id.and_then(|id| places.get(&id));
+                let department = departments
+                    .iter()
+                    .find(|d| d.id == service.fields.department_id);
+                out += &services_json::service(&source, service, place, department).to_string();
+            }
+            Ok(out)
+        }) as LocalBoxFuture<'static, _>
+    };
+    let key = |s: &PublicService| (s.fields.name.clone(), s.id);
+    pages("[".to_owned(), "]".to_owned(), load, key, render)
 }
 
 fn stopped(e: DomainError) -> actix_web::Error {
-    tracing::error!(error = %e, "associations.csv stopped");
+    tracing::error!(error = %e, "a directory export stopped");
     actix_web::error::ErrorInternalServerError("the export stopped")
 }

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/agenda.json", web::get().to(agenda_json))
             .route("/catalog.jsonld", web::get().to(catalog_jsonld))
             .route("/associations.csv", web::get().to(associations_csv))
+            .route("/services.json", web::get().to(services_json))
             .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
@@ -199,7 +200,41 @@ async fn associations_csv(req: HttpRequest, store: web::Data<Store>, query: Quer
             HeaderValue::from_static("inline; filename=\"associations.csv\""),
         ));
     validators.apply(&mut response);
-    response.streaming(directory::associations(store.into_inner(), feed))
+    match directory::associations(store.into_inner(), feed) {
+        Ok(rows) => response.streaming(rows),
+        Err(e) => params::failure(e),
+    }
+}
+
+/// The public services as data.inclusion `service` objects (filter: `site`).
+async fn services_json(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    publisher: web::Data<Publisher>,
+    query: Query,
+) -> HttpResponse {
+    let feed = match Feed::resolve(&store, &query, None).await {
+        Ok(feed) => feed,
+        Err(refusal) => return refusal.response(),
+    };
+    let version = match store.data_version().await {
+        Ok(v) => v,
+        Err(e) => return params::failure(e),
+    };
+    let validators = Validators::of(&version, &req.uri().to_string());
+    if let Some(unchanged) = validators.not_modified(&req) {
+        return unchanged;
+    }
+    let source = silo_domain::services_json::Source {
+        name: publisher.source_name(),
+    };
+    let mut response = HttpResponse::Ok();
+    response.content_type("application/json").insert_header((
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline; filename=\"services.json\""),
+    ));
+    validators.apply(&mut response);
+    response.streaming(directory::services(store.into_inner(), feed, source))
 }
 
 /// The DCAT catalog: the city's agenda and each site's, paged by `page` (from 1).
