@@ -809,14 +809,14 @@ both_backends!(
         let datasets = catalog["dcat:dataset"].as_array().unwrap();
         assert_eq!(
             datasets.len(),
-            2,
-            "the city's agenda and the culture site's"
+            4,
+            "the city's agenda, the two directories, the culture site's agenda"
         );
         let ids: BTreeSet<&str> = datasets
             .iter()
             .map(|d| d["dct:identifier"].as_str().unwrap())
             .collect();
-        assert_eq!(ids.len(), 2, "distinct, stable identifiers");
+        assert_eq!(ids.len(), 4, "distinct, stable identifiers");
         for dataset in datasets {
             assert_eq!(dataset["@id"], dataset["dct:identifier"]);
             assert!(dataset["dct:title"].is_string() && dataset["dct:description"].is_string());

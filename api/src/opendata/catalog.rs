@@ -64,12 +64,85 @@ impl Publisher {
     }
 }
 
-/// A dataset of the catalog: the city's agenda, or a site's.
+/// A dataset of the catalog.
 pub struct Dataset {
-    /// The site's slug, for a site's own agenda.
-    pub site: Option<String>,
+    pub kind: DatasetKind,
     pub title: String,
     pub description: String,
+}
+
+pub enum DatasetKind {
+    /// The city's agenda, or (with its slug) a site's.
+    Agenda(Option<String>),
+    Associations,
+    Services,
+}
+
+/// A file: (name, title, IANA media type, EU file type).
+type File = (&'static str, &'static str, &'static str, &'static str);
+
+/// Where a dataset lives: identifier, folder of its files, files, landing page, keywords,
+/// and the standard it conforms to.
+struct Layout {
+    id: String,
+    folder: String,
+    files: &'static [File],
+    landing: String,
+    keywords: &'static [&'static str],
+    conforms_to: Option<String>,
+}
+
+impl DatasetKind {
+    fn layout(&self, base: &str) -> Layout {
+        let opendata = format!("{base}/opendata");
+        match self {
+            Self::Agenda(site) => {
+                let (id, folder, landing) = match site {
+                    None => (
+                        format!("{opendata}/datasets/agenda"),
+                        opendata.clone(),
+                        format!("{opendata}/agenda/datapackage.json"),
+                    ),
+                    Some(slug) => (
+                        format!("{opendata}/datasets/sites/{slug}/agenda"),
+                        format!("{opendata}/sites/{slug}"),
+                        format!("{opendata}/agenda/datapackage.json?site={slug}"),
+                    ),
+                };
+                Layout {
+                    id,
+                    folder,
+                    files: &AGENDA_FILES,
+                    landing,
+                    keywords: &["agenda", "événements", "culture", "sport"],
+                    conforms_to: Some(format!("{opendata}/agenda/schemas/evenements.schema.json")),
+                }
+            }
+            Self::Associations => Layout {
+                id: format!("{opendata}/datasets/associations"),
+                landing: format!("{opendata}/associations.csv"),
+                folder: opendata,
+                files: &[("associations.csv", "Associations (CSV)", "text/csv", "CSV")],
+                keywords: &["associations", "annuaire", "vie associative"],
+                conforms_to: None,
+            },
+            Self::Services => Layout {
+                id: format!("{opendata}/datasets/services"),
+                landing: format!("{opendata}/services.json"),
+                folder: opendata,
+                files: &[(
+                    "services.json",
+                    "Services publics (JSON, schéma data.inclusion service)",
+                    "application/json",
+                    "JSON",
+                )],
+                keywords: &["services publics", "horaires", "démarches"],
+                conforms_to: Some(
+                    "https://github.com/gip-inclusion/data-inclusion-schema".to_owned(),
+                ),
+            },
+        }
+    }
 }
 
 pub const PAGE_SIZE: usize = 50;
@@ -158,7 +231,7 @@ fn date_time(at: chrono::DateTime<chrono::Utc>) -> Value {
 }
 
 /// The files of an agenda dataset: (file, title, IANA media type, EU file type).
-const AGENDA_FILES: [(&str, &str, &str, &str); 5] = [
+const AGENDA_FILES: [File; 5] = [
     ("agenda.ics", "Agenda (iCalendar)", "text/calendar", "ICS"),
     ("evenements.csv", "Événements (CSV)", "text/csv", "CSV"),
     (
@@ -187,22 +260,13 @@ fn dataset(
     d: &Dataset,
     modified: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Value {
-    let (id, file_base, landing) = match &d.site {
-        None => (
-            format!("{base}/opendata/datasets/agenda"),
-            format!("{base}/opendata"),
-            format!("{base}/opendata/agenda/datapackage.json"),
-        ),
-        Some(slug) => (
-            format!("{base}/opendata/datasets/sites/{slug}/agenda"),
-            format!("{base}/opendata/sites/{slug}"),
-            format!("{base}/opendata/agenda/datapackage.json?site={slug}"),
-        ),
-    };
-    let distributions: Vec<Value> = AGENDA_FILES
+    let layout = d.kind.layout(base);
+    let id = &layout.id;
+    let distributions: Vec<Value> = layout
+        .files
         .iter()
         .map(|(file, title, media, file_type)| {
-            let url = format!("{file_base}/{file}");
+            let url = format!("{}/{file}", layout.folder);
             json!({
                 "@id": format!("{id}#{file}"),
                 "@type": "dcat:Distribution",
@@ -221,14 +285,16 @@ fn dataset(
         "dct:identifier": id,
         "dct:title": d.title,
         "dct:description": d.description,
-        "dcat:keyword": ["agenda", "événements", "culture", "sport"],
+        "dcat:keyword": layout.keywords,
         "dct:publisher": agent(publisher),
         "dcat:contactPoint": { "@type": "vcard:Organization", "vcard:fn": publisher.name },
         "dct:accrualPeriodicity": { "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY", "@type": "dct:Frequency" },
-        "dcat:landingPage": { "@id": landing, "@type": "foaf:Document" },
-        "dct:conformsTo": { "@id": format!("{base}/opendata/agenda/schemas/evenements.schema.json"), "@type": "dct:Standard" },
+        "dcat:landingPage": { "@id": layout.landing, "@type": "foaf:Document" },
         "dcat:distribution": distributions,
     });
+    if let Some(standard) = layout.conforms_to {
+        dataset["dct:conformsTo"] = json!({ "@id": standard, "@type": "dct:Standard" });
+    }
     if let Some(at) = modified {
         dataset["dct:modified"] = date_time(at);
     }

@@ -248,16 +248,30 @@ async fn catalog_jsonld(
         Ok(sites) => sites,
         Err(e) => return params::failure(e),
     };
-    let mut datasets = vec![catalog::Dataset {
-        site: None,
-        title: format!("Agenda des manifestations — {}", publisher.name),
-        description: "Les événements publics de la ville : dates, lieux, tarifs, accessibilité."
-            .to_owned(),
-    }];
-    datasets.extend(sites.into_iter().map(|site| catalog::Dataset {
+    use catalog::{Dataset, DatasetKind};
+    let mut datasets = vec![
+        Dataset {
+            kind: DatasetKind::Agenda(None),
+            title: format!("Agenda des manifestations — {}", publisher.name),
+            description: "Les événements publics de la ville : dates, lieux, tarifs, accessibilité."
+                .to_owned(),
+        },
+        Dataset {
+            kind: DatasetKind::Associations,
+            title: format!("Annuaire des associations — {}", publisher.name),
+            description: "Les associations de la ville : objet, SIRET ou RNA, adresse, contacts."
+                .to_owned(),
+        },
+        Dataset {
+            kind: DatasetKind::Services,
+            title: format!("Services publics — {}", publisher.name),
+            description: "Les services publics et équipements : adresses, horaires d'ouverture (syntaxe OpenStreetMap), démarches en ligne.".to_owned(),
+        },
+    ];
+    datasets.extend(sites.into_iter().map(|site| Dataset {
         description: format!("Les événements publiés sur le site {}.", site.name),
         title: format!("Agenda — {}", site.name),
-        site: Some(site.slug),
+        kind: DatasetKind::Agenda(Some(site.slug)),
     }));
     let pages = datasets.len().div_ceil(catalog::PAGE_SIZE).max(1);
     let page = match query.iter().find(|(k, _)| k == "page") {
