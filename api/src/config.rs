@@ -42,6 +42,10 @@ pub struct Settings {
     pub publisher_name: String,
     /// The open data's licence: `etalab-2.0` (Licence Ouverte 2.0, default) or `odbl`.
     pub licence: String,
+    /// The local authority's SIRET (14 digits), for the SCDL Équipements export.
+    pub city_siret: Option<String>,
+    /// The commune's INSEE code (5 characters), for the SCDL Équipements export.
+    pub city_insee: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -67,6 +71,8 @@ impl std::fmt::Debug for Settings {
             .field("scheduler_tick_secs", &self.scheduler_tick_secs)
             .field("publisher_name", &self.publisher_name)
             .field("licence", &self.licence)
+            .field("city_siret", &self.city_siret)
+            .field("city_insee", &self.city_insee)
             .finish()
     }
 }
@@ -89,6 +95,8 @@ impl Default for Settings {
             scheduler_tick_secs: 30,
             publisher_name: "Ville".to_owned(),
             licence: "etalab-2.0".to_owned(),
+            city_siret: None,
+            city_insee: None,
         }
     }
 }
@@ -115,6 +123,8 @@ impl Settings {
                 "scheduler_tick_secs",
                 "publisher_name",
                 "licence",
+                "city_siret",
+                "city_insee",
             ]))
             .extract()
             .map_err(Box::new)

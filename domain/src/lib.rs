@@ -11,6 +11,7 @@ pub mod content;
 pub mod demo;
 pub mod department;
 pub mod directory_table;
+pub mod equipment_table;
 pub mod error;
 pub mod event;
 pub mod field;

@@ -1,7 +1,7 @@
 //! Public services: offices, facilities and online procedures, with their opening hours.
 
 use crate::content::{Publication, SiteTargets};
-use crate::error::{DomainError, Violations};
+use crate::error::{DomainError, Invalid, Violations};
 use crate::field::{Email, HttpUrl, Phone, Slug, optional_text, required_text};
 use crate::markdown;
 use crate::opening_hours::OpeningHours;
@@ -52,8 +52,107 @@ pub struct PublicServiceFields {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub procedure_url: Option<String>,
+    /// Its entry in the national equipment nomenclature, for the SCDL export.
+    #[serde(default)]
+    pub equipment: Option<Equipment>,
     pub category_ids: Vec<Uuid>,
     pub sites: SiteTargets,
+}
+
+/// The themes of the SCDL Équipements nomenclature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EquipmentTheme {
+    Administrative,
+    Justice,
+    Health,
+    Social,
+    SportAndLeisure,
+    Education,
+    Worship,
+    Culture,
+    Mobility,
+    Other,
+}
+
+impl EquipmentTheme {
+    pub const ALL: [Self; 10] = [
+        Self::Administrative,
+        Self::Justice,
+        Self::Health,
+        Self::Social,
+        Self::SportAndLeisure,
+        Self::Education,
+        Self::Worship,
+        Self::Culture,
+        Self::Mobility,
+        Self::Other,
+    ];
+
+    /// The label the SCDL schema's `EQUIP_THEME` enumerates.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Administrative => "Equipement administratif",
+            Self::Justice => "Equipement de justice",
+            Self::Health => "Equipement sanitaire",
+            Self::Social => "Equipement social et d'animation",
+            Self::SportAndLeisure => "Equipement sportif et de loisirs",
+            Self::Education => "Equipement d'enseignement",
+            Self::Worship => "Equipement cultuel",
+            Self::Culture => "Equipement culturel",
+            Self::Mobility => "Equipement de mobilité",
+            Self::Other => "Autre équipement",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Administrative => "administrative",
+            Self::Justice => "justice",
+            Self::Health => "health",
+            Self::Social => "social",
+            Self::SportAndLeisure => "sport_and_leisure",
+            Self::Education => "education",
+            Self::Worship => "worship",
+            Self::Culture => "culture",
+            Self::Mobility => "mobility",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+}
+
+/// A facility's nomenclature entry: `01010401-001` (eight-digit type code, then a
+/// three-digit number telling several equipments of one type apart), its theme and the
+/// type's name (`Mairie`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Equipment {
+    pub code: String,
+    pub theme: EquipmentTheme,
+    pub type_name: String,
+}
+
+impl Equipment {
+    pub fn parse(code: &str, theme: EquipmentTheme, type_name: &str) -> Result<Self, Invalid> {
+        let code = code.trim();
+        let well_formed = code.len() == 12
+            && code
+                .char_indices()
+                .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() });
+        if !well_formed {
+            return Err(Invalid::new(
+                "is eight digits of the equipment nomenclature, a dash and three digits (01010401-001)",
+            ));
+        }
+        let type_name = required_text(type_name, 200)?;
+        Ok(Self {
+            code: code.to_owned(),
+            theme,
+            type_name,
+        })
+    }
 }
 
 /// A stored public service.
@@ -77,6 +176,8 @@ pub struct PublicServiceInput {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub procedure_url: Option<String>,
+    /// `(code, theme, type name)` in the equipment nomenclature.
+    pub equipment: Option<(String, EquipmentTheme, String)>,
     pub category_ids: Vec<Uuid>,
     pub sites: SiteTargets,
 }
@@ -101,6 +202,12 @@ impl PublicServiceInput {
             self.procedure_url.as_deref(),
             HttpUrl::parse,
         );
+        let equipment = match &self.equipment {
+            Some((code, theme, type_name)) => {
+                v.check("equipment", Equipment::parse(code, *theme, type_name))
+            }
+            None => None,
+        };
         if self.kind == ServiceKind::OnlineProcedure && self.procedure_url.is_none() {
             v.push("procedureUrl", "an online procedure needs its URL");
         }
@@ -122,6 +229,7 @@ impl PublicServiceInput {
             phone: phone.map(|p| p.as_str().to_owned()),
             email: email.map(|e| e.as_str().to_owned()),
             procedure_url: url.map(|u| u.as_str().to_owned()),
+            equipment,
             category_ids: self.category_ids,
             sites: self.sites,
         })

@@ -12,7 +12,9 @@ use sea_orm::{
 use silo_domain::DomainError;
 use silo_domain::content::SiteTargets;
 use silo_domain::opening_hours::OpeningHours;
-use silo_domain::public_service::{PublicService, PublicServiceFields, ServiceKind};
+use silo_domain::public_service::{
+    Equipment, EquipmentTheme, PublicService, PublicServiceFields, ServiceKind,
+};
 use silo_domain::query::ServiceFilter;
 use silo_domain::site::SiteScope;
 use uuid::Uuid;
@@ -137,6 +139,16 @@ pub(crate) fn to_service(m: public_service::Model) -> Result<PublicService, Doma
             phone: m.phone,
             email: m.email,
             procedure_url: m.procedure_url,
+            equipment: match (m.equipment_code, m.equipment_theme, m.equipment_type) {
+                (Some(code), Some(theme), Some(type_name)) => Some(Equipment {
+                    code,
+                    theme: EquipmentTheme::parse(&theme).ok_or_else(|| {
+                        DomainError::Internal(format!("stored equipment theme `{theme}`"))
+                    })?,
+                    type_name,
+                }),
+                _ => None,
+            },
             category_ids: Vec::new(),
             sites: if m.all_sites {
                 SiteTargets::All
@@ -164,6 +176,9 @@ pub(crate) fn to_active(s: &PublicService) -> public_service::ActiveModel {
         email: Set(f.email.clone()),
         procedure_url: Set(f.procedure_url.clone()),
         all_sites: Set(matches!(f.sites, SiteTargets::All)),
+        equipment_code: Set(f.equipment.as_ref().map(|e| e.code.clone())),
+        equipment_theme: Set(f.equipment.as_ref().map(|e| e.theme.as_str().to_owned())),
+        equipment_type: Set(f.equipment.as_ref().map(|e| e.type_name.clone())),
         ..Default::default()
     };
     set_publication!(am, &s.publication);

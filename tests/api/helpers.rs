@@ -127,6 +127,9 @@ pub struct TestApp {
     pub url: DatabaseUrl,
 }
 
+/// The test city's SIRET (the SCDL export needs one).
+pub const TEST_CITY_SIRET: &str = "21440109300015";
+
 /// Starts a server on a random port over `url`, its scheduler ticking every second.
 pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
     spawn_app_ticking(url, 1).await
@@ -143,6 +146,8 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
         workers: 1,
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
         scheduler_tick_secs: tick_secs,
+        city_siret: Some(TEST_CITY_SIRET.to_owned()),
+        city_insee: Some("44109".to_owned()),
         ..Settings::default()
     };
     let store = Store::open(&url, &PoolSettings::default())

@@ -790,7 +790,7 @@ both_backends!(
 );
 
 both_backends!(
-    the_dcat_catalog_lists_every_agenda,
+    the_dcat_catalog_lists_every_dataset,
     |b: Backend| async move {
         let city = city(b).await;
         let app = &city.app;
@@ -809,14 +809,14 @@ both_backends!(
         let datasets = catalog["dcat:dataset"].as_array().unwrap();
         assert_eq!(
             datasets.len(),
-            4,
-            "the city's agenda, the two directories, the culture site's agenda"
+            5,
+            "the city's agenda, the three directories, the culture site's agenda"
         );
         let ids: BTreeSet<&str> = datasets
             .iter()
             .map(|d| d["dct:identifier"].as_str().unwrap())
             .collect();
-        assert_eq!(ids.len(), 4, "distinct, stable identifiers");
+        assert_eq!(ids.len(), 5, "distinct, stable identifiers");
         for dataset in datasets {
             assert_eq!(dataset["@id"], dataset["dct:identifier"]);
             assert!(dataset["dct:title"].is_string() && dataset["dct:description"].is_string());
@@ -922,5 +922,92 @@ both_backends!(
             services.iter().any(|s| s["horaires_accueil"].is_string()),
             "opening hours in OSM syntax"
         );
+    }
+);
+
+both_backends!(
+    the_facilities_as_the_scdl_equipements_table,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let publisher = city.token(Who::Publisher).unwrap();
+        let place = app
+        .query_as(
+            publisher,
+            "mutation { createPlace(input: {name: \"Hôtel de ville\", streetAddress: \"1 bis, place de l’Hôtel-de-Ville\", postalCode: \"44000\", city: \"Nantes\", latitude: 47.218371, longitude: -1.553621}) { id } }",
+            json!({}),
+        )
+        .await;
+        let create =
+            "mutation($input: PublicServiceInput!) { createPublicService(input: $input) { id } }";
+        let publish = "mutation($id: ID!) { publish(kind: PUBLIC_SERVICE, id: $id, expectedVersion: 1) { __typename } }";
+        let mut ids = Vec::new();
+        for (name, equipment) in [
+            (
+                "Mairie centrale",
+                json!({ "code": "01010401-001", "theme": "ADMINISTRATIVE", "typeName": "Mairie" }),
+            ),
+            ("Guichet sans nomenclature", Value::Null),
+        ] {
+            let created = app
+                .query_as(
+                    publisher,
+                    create,
+                    json!({ "input": {
+                        "departmentId": city.culture, "kind": "FACILITY", "name": name,
+                        "placeId": place["createPlace"]["id"], "equipment": equipment,
+                        "openingHours": "Mo-Fr 08:30-12:00,13:30-17:30; PH off",
+                        "phone": "02 40 41 90 00", "email": "mairie@ville.fr",
+                    }}),
+                )
+                .await;
+            let id = created["createPublicService"]["id"].clone();
+            app.query_as(publisher, publish, json!({ "id": id })).await;
+            ids.push(id);
+        }
+        // A malformed nomenclature code is refused, naming the field.
+        let (_, body) = app
+        .post_as(
+            Some(publisher),
+            create,
+            json!({ "input": { "departmentId": city.culture, "kind": "FACILITY", "name": "Piscine",
+                "equipment": { "code": "1234", "theme": "SPORT_AND_LEISURE", "typeName": "Piscine" } } }),
+            None,
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+
+        let response = get(app, "/opendata/equipements.csv", &[]).await;
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        let schema: Value =
+            serde_json::from_str(include_str!("standards/scdl-equipements.json")).unwrap();
+        let rows = conforming(&text, &schema);
+        assert_eq!(
+            rows.len(),
+            1,
+            "only the service the schema can describe: {text}"
+        );
+        let row = &rows[0];
+        assert_eq!(row["COLL_SIRET"], crate::helpers::TEST_CITY_SIRET);
+        assert_eq!(row["EQUIP_UID"], "44109-01010401-001");
+        assert_eq!(row["EQUIP_THEME"], "Equipement administratif");
+        assert_eq!(row["ADR_NUMERO"], "1 bis");
+        assert_eq!(row["ADR_NOMVOIE"], "place de l'Hôtel-de-Ville");
+        assert_eq!(row["EQUIP_TEL"], "+33 240419000");
+        assert_eq!(
+            row["EQUIP_OUVERTURE"],
+            "Mo-Fr 08:30-12:00,13:30-17:30; PH off"
+        );
+        // The catalog lists it, conforming to the SCDL schema.
+        let catalog: Value = get(app, "/opendata/catalog.jsonld", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(catalog.to_string().contains("scdl/equipements/0.1.5"));
     }
 );

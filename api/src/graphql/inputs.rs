@@ -41,6 +41,32 @@ pub enum ReviewPolicy {
     FourEyes,
 }
 
+/// The themes of the SCDL Équipements nomenclature.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "silo_domain::public_service::EquipmentTheme")]
+pub enum EquipmentTheme {
+    Administrative,
+    Justice,
+    Health,
+    Social,
+    SportAndLeisure,
+    Education,
+    Worship,
+    Culture,
+    Mobility,
+    Other,
+}
+
+/// A facility's entry in the equipment nomenclature (SCDL Équipements export).
+#[derive(InputObject)]
+pub struct EquipmentInput {
+    /// Eight digits of the nomenclature, a dash, three digits: `01010401-001`.
+    pub code: String,
+    pub theme: EquipmentTheme,
+    /// The type's name in the nomenclature, e.g. `Mairie`.
+    pub type_name: String,
+}
+
 /// Category (shared vocabulary, admins) or tag (free, any member).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "content::TermKind")]
@@ -322,6 +348,8 @@ pub struct PublicServiceInput {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub procedure_url: Option<String>,
+    /// Its entry in the equipment nomenclature, for the SCDL export.
+    pub equipment: Option<EquipmentInput>,
     #[graphql(default)]
     pub category_ids: Vec<ID>,
     pub site_ids: Option<Vec<ID>>,
@@ -340,6 +368,9 @@ impl PublicServiceInput {
             phone: self.phone,
             email: self.email,
             procedure_url: self.procedure_url,
+            equipment: self
+                .equipment
+                .map(|e| (e.code, e.theme.into(), e.type_name)),
             category_ids: uuids(&self.category_ids, "categoryIds")?,
             sites: targets(self.site_ids)?,
         })

@@ -794,6 +794,10 @@ impl PublicServiceNode {
     async fn procedure_url(&self) -> Option<&str> {
         self.0.fields.procedure_url.as_deref()
     }
+    /// Its entry in the equipment nomenclature (SCDL Équipements).
+    async fn equipment(&self) -> Option<EquipmentNode> {
+        self.0.fields.equipment.clone().map(EquipmentNode)
+    }
     /// Where it takes place.
     async fn place(&self, ctx: &Context<'_>) -> Result<Option<PlaceNode>> {
         place(ctx, self.0.fields.place_id).await
@@ -845,5 +849,22 @@ impl SiteNode {
             .await
             .map_err(gql)?;
         Ok(rows.into_iter().map(DepartmentNode).collect())
+    }
+}
+
+/// A facility's entry in the equipment nomenclature.
+pub struct EquipmentNode(pub silo_domain::public_service::Equipment);
+
+#[Object(name = "Equipment")]
+impl EquipmentNode {
+    /// `01010401-001`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn theme(&self) -> super::inputs::EquipmentTheme {
+        self.0.theme.into()
+    }
+    async fn type_name(&self) -> &str {
+        &self.0.type_name
     }
 }

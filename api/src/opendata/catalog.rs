@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 pub struct Publisher {
     pub name: String,
     pub licence: Licence,
+    /// Set when the SIRET and INSEE code are configured (the SCDL export needs them).
+    pub collectivity: Option<silo_domain::equipment_table::Collectivity>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +59,32 @@ impl Publisher {
                 settings.licence
             )
         })?;
+        let collectivity = match (&settings.city_siret, &settings.city_insee) {
+            (Some(siret), Some(insee)) => {
+                anyhow::ensure!(
+                    siret.len() == 14 && siret.chars().all(|c| c.is_ascii_digit()),
+                    "city_siret: 14 digits, not `{siret}`"
+                );
+                anyhow::ensure!(
+                    insee.len() == 5
+                        && insee
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == 'A' || c == 'B'),
+                    "city_insee: the commune's 5-character INSEE code, not `{insee}`"
+                );
+                Some(silo_domain::equipment_table::Collectivity {
+                    name: settings.publisher_name.clone(),
+                    siret: siret.clone(),
+                    insee: insee.clone(),
+                })
+            }
+            (None, None) => None,
+            _ => anyhow::bail!("city_siret and city_insee go together"),
+        };
         Ok(Self {
             name: settings.publisher_name.clone(),
             licence,
+            collectivity,
         })
     }
 }
@@ -76,6 +101,8 @@ pub enum DatasetKind {
     Agenda(Option<String>),
     Associations,
     Services,
+    /// The SCDL Équipements table (when the collectivity is configured).
+    Equipments,
 }
 
 /// A file: (name, title, IANA media type, EU file type).
@@ -125,6 +152,19 @@ impl DatasetKind {
                 files: &[("associations.csv", "Associations (CSV)", "text/csv", "CSV")],
                 keywords: &["associations", "annuaire", "vie associative"],
                 conforms_to: None,
+            },
+            Self::Equipments => Layout {
+                id: format!("{opendata}/datasets/equipements"),
+                landing: format!("{opendata}/equipements.csv"),
+                folder: opendata,
+                files: &[(
+                    "equipements.csv",
+                    "Équipements (CSV, schéma SCDL Équipements 0.1.5)",
+                    "text/csv",
+                    "CSV",
+                )],
+                keywords: &["équipements", "équipements publics", "horaires"],
+                conforms_to: Some("https://schema.data.gouv.fr/scdl/equipements/0.1.5/".to_owned()),
             },
             Self::Services => Layout {
                 id: format!("{opendata}/datasets/services"),

@@ -10,6 +10,7 @@ use silo_domain::DomainError;
 use silo_domain::association::Association;
 use silo_domain::content::Term;
 use silo_domain::directory_table::{ASSOCIATION_COLUMNS, association_row};
+use silo_domain::equipment_table::{Collectivity, EQUIPMENT_COLUMNS, equipment_row};
 use silo_domain::place::Place;
 use silo_domain::public_service::PublicService;
 use silo_domain::query::{AssociationFilter, ServiceFilter, fold_for_search};
@@ -120,6 +121,46 @@ pub fn associations(
         }) as LocalBoxFuture<'static, _>
     };
     let key = |a: &Association| (fold_for_search(&a.fields.name), a.id);
+    Ok(pages(head, String::new(), load, key, render))
+}
+
+/// The facilities as the SCDL Équipements table; services without a nomenclature entry or
+/// a numbered, geolocated address are left out.
+pub fn equipments(
+    store: Arc<Store>,
+    feed: Feed,
+    collectivity: Collectivity,
+) -> Result<impl Stream<Item = Result<Bytes, actix_web::Error>>, DomainError> {
+    let head = super::table::csv_record(EQUIPMENT_COLUMNS)?;
+    let feed = Rc::new(feed);
+    let collectivity = Rc::new(collectivity);
+    let (loading, rendering) = (store.clone(), store);
+    let load = move |after: Option<Key>| {
+        let (store, feed) = (loading.clone(), feed.clone());
+        Box::pin(async move {
+            store
+                .services_page(
+                    &ServiceFilter::default(),
+                    feed.scope.as_ref(),
+                    after.as_ref(),
+                    PAGE,
+                )
+                .await
+        }) as LocalBoxFuture<'static, _>
+    };
+    let render = move |page: Vec<PublicService>, _first: bool| {
+        let (store, collectivity) = (rendering.clone(), collectivity.clone());
+        Box::pin(async move {
+            let ids: Vec<Uuid> = page.iter().map(|s| s.id).collect();
+            let place_ids = page.iter().filter_map(|s| s.fields.place_id).collect();
+            let (places, _) = related(&store, place_ids, &ids).await?;
+            super::table::csv_records(page.iter().filter_map(|s| {
+                let place = s.fields.place_id.and_then(|id| places.get(&id));
+                equipment_row(&collectivity, s, place)
+            }))
+        }) as LocalBoxFuture<'static, _>
+    };
+    let key = |s: &PublicService| (s.fields.name.clone(), s.id);
     Ok(pages(head, String::new(), load, key, render))
 }
 

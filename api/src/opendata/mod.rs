@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/catalog.jsonld", web::get().to(catalog_jsonld))
             .route("/associations.csv", web::get().to(associations_csv))
             .route("/services.json", web::get().to(services_json))
+            .route("/equipements.csv", web::get().to(equipements_csv))
             .route("/events/{slug}.jsonld", web::get().to(event_jsonld))
             .route("/agenda/datapackage.json", web::get().to(datapackage))
             .route(
@@ -180,27 +181,43 @@ async fn event_jsonld(
 
 /// The associations directory (filters: `category`, `site`).
 async fn associations_csv(req: HttpRequest, store: web::Data<Store>, query: Query) -> HttpResponse {
-    let feed = match Feed::resolve(&store, &query, None).await {
-        Ok(feed) => feed,
-        Err(refusal) => return refusal.response(),
+    let served = Served {
+        content_type: "text/csv; charset=utf-8",
+        filename: "associations.csv",
     };
-    let version = match store.data_version().await {
-        Ok(v) => v,
-        Err(e) => return params::failure(e),
+    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
     };
-    let validators = Validators::of(&version, &req.uri().to_string());
-    if let Some(unchanged) = validators.not_modified(&req) {
-        return unchanged;
-    }
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("inline; filename=\"associations.csv\""),
-        ));
-    validators.apply(&mut response);
     match directory::associations(store.into_inner(), feed) {
+        Ok(rows) => response.streaming(rows),
+        Err(e) => params::failure(e),
+    }
+}
+
+/// The facilities as the SCDL Équipements table (filter: `site`); a 404 saying what to
+/// configure when the collectivity's SIRET and INSEE code are not set.
+async fn equipements_csv(
+    req: HttpRequest,
+    store: web::Data<Store>,
+    publisher: web::Data<Publisher>,
+    query: Query,
+) -> HttpResponse {
+    let Some(collectivity) = publisher.collectivity.clone() else {
+        return HttpResponse::NotFound().json(serde_json::json!({
+            "error": "NOT_FOUND",
+            "message": "set SILO_CITY_SIRET and SILO_CITY_INSEE to publish equipements.csv",
+        }));
+    };
+    let served = Served {
+        content_type: "text/csv; charset=utf-8",
+        filename: "equipements.csv",
+    };
+    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
+    };
+    match directory::equipments(store.into_inner(), feed, collectivity) {
         Ok(rows) => response.streaming(rows),
         Err(e) => params::failure(e),
     }
@@ -213,27 +230,17 @@ async fn services_json(
     publisher: web::Data<Publisher>,
     query: Query,
 ) -> HttpResponse {
-    let feed = match Feed::resolve(&store, &query, None).await {
-        Ok(feed) => feed,
-        Err(refusal) => return refusal.response(),
+    let served = Served {
+        content_type: "application/json",
+        filename: "services.json",
     };
-    let version = match store.data_version().await {
-        Ok(v) => v,
-        Err(e) => return params::failure(e),
+    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
     };
-    let validators = Validators::of(&version, &req.uri().to_string());
-    if let Some(unchanged) = validators.not_modified(&req) {
-        return unchanged;
-    }
     let source = silo_domain::services_json::Source {
         name: publisher.source_name(),
     };
-    let mut response = HttpResponse::Ok();
-    response.content_type("application/json").insert_header((
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline; filename=\"services.json\""),
-    ));
-    validators.apply(&mut response);
     response.streaming(directory::services(store.into_inner(), feed, source))
 }
 
@@ -268,6 +275,14 @@ async fn catalog_jsonld(
             description: "Les services publics et équipements : adresses, horaires d'ouverture (syntaxe OpenStreetMap), démarches en ligne.".to_owned(),
         },
     ];
+    if publisher.collectivity.is_some() {
+        datasets.push(Dataset {
+            kind: DatasetKind::Equipments,
+            title: format!("Équipements publics — {}", publisher.name),
+            description: "Les équipements collectifs publics au format SCDL Équipements."
+                .to_owned(),
+        });
+    }
     datasets.extend(sites.into_iter().map(|site| Dataset {
         description: format!("Les événements publiés sur le site {}.", site.name),
         title: format!("Agenda — {}", site.name),
@@ -326,6 +341,34 @@ async fn table_schema(name: web::Path<String>) -> HttpResponse {
 
 /// An agenda export: the feed resolved from the query (a 400 naming a bad parameter), a
 /// 304 when the client's copy is current, otherwise the file streamed.
+/// What every file export does first: the feed from the query (a 400 naming a bad
+/// parameter), then a 304 when the client's copy is current; otherwise the feed and a
+/// 200 builder with the file's headers and validators.
+async fn prepare(
+    req: &HttpRequest,
+    store: &Store,
+    query: &[(String, String)],
+    site: Option<String>,
+    served: &Served,
+) -> Result<(Feed, actix_web::HttpResponseBuilder), HttpResponse> {
+    let feed = Feed::resolve(store, query, site)
+        .await
+        .map_err(params::Refusal::response)?;
+    let version = store.data_version().await.map_err(params::failure)?;
+    let validators = Validators::of(&version, &req.uri().to_string());
+    if let Some(unchanged) = validators.not_modified(req) {
+        return Err(unchanged);
+    }
+    let mut response = HttpResponse::Ok();
+    response.content_type(served.content_type).insert_header((
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("inline; filename=\"{}\"", served.filename))
+            .unwrap_or(HeaderValue::from_static("inline")),
+    ));
+    validators.apply(&mut response);
+    Ok((feed, response))
+}
+
 async fn export<F: Format>(
     req: HttpRequest,
     store: web::Data<Store>,
@@ -334,30 +377,15 @@ async fn export<F: Format>(
     format: F,
     served: Served,
 ) -> HttpResponse {
-    let feed = match Feed::resolve(&store, &query, site).await {
-        Ok(feed) => feed,
-        Err(refusal) => return refusal.response(),
+    let (feed, mut response) = match prepare(&req, &store, &query, site, &served).await {
+        Ok(prepared) => prepared,
+        Err(done) => return done,
     };
-    let version = match store.data_version().await {
-        Ok(v) => v,
-        Err(e) => return params::failure(e),
-    };
-    let validators = Validators::of(&version, &req.uri().to_string());
-    if let Some(unchanged) = validators.not_modified(&req) {
-        return unchanged;
-    }
     let context = Context {
         feed,
         base: public_base(&req),
         now: chrono::Utc::now(),
     };
-    let mut response = HttpResponse::Ok();
-    response.content_type(served.content_type).insert_header((
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("inline; filename=\"{}\"", served.filename))
-            .unwrap_or(HeaderValue::from_static("inline")),
-    ));
-    validators.apply(&mut response);
     response.streaming(export::stream(store.into_inner(), format, context))
 }
 

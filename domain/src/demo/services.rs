@@ -633,6 +633,9 @@ fn service(
         phone: (!online).then(|| dice.landline()),
         email: (kind == Office).then(|| format!("{department}@{CITY_DOMAIN}")),
         procedure_url: online.then(|| format!("https://demarches.{CITY_DOMAIN}/{slug}")),
+        // The demo city invents no nomenclature codes: its facilities stay out of the
+        // SCDL export until someone enters them.
+        equipment: None,
         category_ids: category.map(|c| city.category_id(c)).into_iter().collect(),
         sites: SiteTargets::All,
         slug: Some(slug),

@@ -28,6 +28,9 @@ pub struct Model {
     pub email: Option<String>,
     pub procedure_url: Option<String>,
     pub all_sites: bool,
+    pub equipment_code: Option<String>,
+    pub equipment_theme: Option<String>,
+    pub equipment_type: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261123_000002_create_identity_tables;
 mod m20261123_000003_create_revisions;
 mod m20261123_000004_create_site_slots;
 mod m20261123_000005_create_audit_log;
+mod m20261123_000006_add_service_equipment;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_revisions::Migration),
             Box::new(m20261123_000004_create_site_slots::Migration),
             Box::new(m20261123_000005_create_audit_log::Migration),
+            Box::new(m20261123_000006_add_service_equipment::Migration),
         ]
     }
 }
