@@ -287,6 +287,25 @@ both_backends!(the_agenda_as_icalendar, |b: Backend| async move {
     // Compressed when asked.
     let gzipped = get(app, path, &[("Accept-Encoding", "gzip")]).await;
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let brotli = get(app, path, &[("Accept-Encoding", "br")]).await;
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    // If-Modified-Since: 304 until the next change.
+    let fresh = get(app, path, &[]).await;
+    let modified = fresh.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let unchanged = get(app, path, &[("If-Modified-Since", &modified)]).await;
+    assert_eq!(unchanged.status(), 304);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.query_as(
+        city.token(Who::Publisher).unwrap(),
+        "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"erreur\") { __typename } }",
+        json!({ "id": all_day }),
+    )
+    .await;
+    let changed = get(app, path, &[("If-Modified-Since", &modified)]).await;
+    assert_eq!(changed.status(), 200);
 });
 
 both_backends!(
