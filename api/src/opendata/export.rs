@@ -96,6 +96,11 @@ impl Context {
 
 /// A file format of the agenda.
 pub trait Format: 'static {
+    /// Whether rows need the occurrences in the window (an iCalendar series does not: its
+    /// `RRULE` says it all, and skipping them saves most of the rows read).
+    fn needs_occurrences(&self) -> bool {
+        true
+    }
     /// What comes before the events (a header row, a calendar's head).
     async fn head(&self, store: &Store, context: &Context) -> Result<String, DomainError>;
     fn page(&self, page: &Page, context: &Context) -> Result<String, DomainError>;
@@ -128,7 +133,10 @@ pub fn stream<F: Format>(
                     State::Events(None),
                 ),
                 State::Events(after) => {
-                    let page = load(store, context, after).await.map_err(stopped)?;
+                    let with_occurrences = format.needs_occurrences();
+                    let page = load(store, context, after, with_occurrences)
+                        .await
+                        .map_err(stopped)?;
                     match page.events.last().map(|e| e.id) {
                         None => (format.tail(), State::Done),
                         Some(last) => (
@@ -143,22 +151,29 @@ pub fn stream<F: Format>(
     })
 }
 
-async fn load(store: &Store, context: &Context, after: Option<Uuid>) -> Result<Page, DomainError> {
+async fn load(
+    store: &Store,
+    context: &Context,
+    after: Option<Uuid>,
+    with_occurrences: bool,
+) -> Result<Page, DomainError> {
     let feed = &context.feed;
     let events = store
         .agenda_events_page(&feed.filter, feed.scope.as_ref(), context.now, after, PAGE)
         .await?;
-    let window = feed.filter.window(context.now)?;
+    let window = with_occurrences
+        .then(|| feed.filter.window(context.now))
+        .transpose()?;
     let mut page = page_of(store, events, window).await?;
     page.first = after.is_none();
     Ok(page)
 }
 
-/// A page of these events, with their occurrences starting in `window`.
+/// A page of these events, with their occurrences starting in `window` when one is given.
 pub async fn page_of(
     store: &Store,
     events: Vec<Event>,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    window: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Page, DomainError> {
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let place_ids: Vec<Uuid> = events.iter().filter_map(|e| e.fields.place_id).collect();
@@ -207,7 +222,11 @@ pub async fn page_of(
         }
     }
     let mut occurrences: HashMap<Uuid, Vec<Occurrence>> = HashMap::new();
-    for occurrence in store.occurrences_of(&ids, from, to).await? {
+    let found = match window {
+        Some((from, to)) => store.occurrences_of(&ids, from, to).await?,
+        None => Vec::new(),
+    };
+    for occurrence in found {
         occurrences
             .entry(occurrence.event_id)
             .or_default()

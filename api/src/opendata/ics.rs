@@ -11,6 +11,10 @@ use silo_storage::Store;
 pub struct Ics;
 
 impl Format for Ics {
+    fn needs_occurrences(&self) -> bool {
+        false
+    }
+
     async fn head(&self, store: &Store, context: &Context) -> Result<String, DomainError> {
         let feed = &context.feed;
         let name = match &feed.site {

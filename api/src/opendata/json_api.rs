@@ -77,7 +77,7 @@ pub async fn page(
         })
         .flatten();
     let window = feed.filter.window(context.now)?;
-    let page = page_of(store, events, window).await?;
+    let page = page_of(store, events, Some(window)).await?;
     let items: Vec<Value> = page
         .events
         .iter()

@@ -166,7 +166,7 @@ async fn event_jsonld(
         event.fields.starts_at + chrono::Duration::days(2 * 366),
     );
     let url = format!("{}{}", public_base(&req), req.path());
-    let page = match export::page_of(&store, vec![event], window).await {
+    let page = match export::page_of(&store, vec![event], Some(window)).await {
         Ok(page) => page,
         Err(e) => return params::failure(e),
     };
