@@ -14,6 +14,7 @@ EVENTS="${EVENTS:-100000}"
 PORT="${PORT:-18081}"
 RUNS="${RUNS:-3}"
 OUT="${OUT:-$(mktemp -d -t silo-opendata-XXXX)}"
+mkdir -p "$OUT"
 
 PID=""
 cleanup() { [[ -n "$PID" ]] && kill "$PID" 2>/dev/null || true; }
