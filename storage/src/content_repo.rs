@@ -299,40 +299,13 @@ impl Store {
         unpublish_at: Option<DateTime<Utc>>,
         actor: &Actor,
     ) -> Result<ContentItem, DomainError> {
-        let (id, expected) = (item.id(), item.publication().version);
         let txn = self.begin_write().await?;
-        macro_rules! update {
-            ($entity:ident) => {{
-                use $entity as t;
-                t::Entity::update_many()
-                    .col_expr(t::Column::PublishAt, Expr::value(publish_at))
-                    .col_expr(t::Column::UnpublishAt, Expr::value(unpublish_at))
-                    .col_expr(t::Column::Version, Expr::value(expected + 1))
-                    .filter(t::Column::Id.eq(id))
-                    .filter(t::Column::Version.eq(expected))
-                    .exec(&txn)
-                    .await
-                    .map_err(internal)?
-                    .rows_affected
-            }};
-        }
-        let updated = match item.kind() {
-            ContentKind::Event => update!(event),
-            ContentKind::Association => update!(association),
-            ContentKind::NewsArticle => update!(news_article),
-            ContentKind::PublicService => update!(public_service),
-        };
-        if updated != 1 {
-            return Err(DomainError::Conflict(format!(
-                "{} was changed by someone else since version {expected}",
-                item.kind().as_str()
-            )));
-        }
         let mut next = item.clone();
         let p = next.publication_mut();
         p.publish_at = publish_at;
         p.unpublish_at = unpublish_at;
-        p.version = expected + 1;
+        p.version += 1;
+        write_publication(&txn, item, &next).await?;
         let mut event = content_event(&next, Change::Updated, actor);
         event.payload["publishAt"] = serde_json::to_value(publish_at).unwrap_or_default();
         event.payload["unpublishAt"] = serde_json::to_value(unpublish_at).unwrap_or_default();
@@ -553,15 +526,51 @@ async fn status_write(
     let unpublish_at = p
         .unpublish_at
         .filter(|_| to == ContentStatus::Published || from != ContentStatus::Published);
+    let mut next = item.clone();
+    let p = next.publication_mut();
+    p.status = to;
+    p.version = expected + 1;
+    p.published_at = published_at;
+    p.publish_at = publish_at;
+    p.unpublish_at = unpublish_at;
+    write_publication(txn, item, &next).await?;
+    if to != ContentStatus::Published {
+        // A takedown empties every slot of the item at once.
+        crate::slot_repo::remove_from_slots(txn, id).await?;
+    }
+    let change = match (from, to) {
+        (_, ContentStatus::Published) => Change::Published,
+        (ContentStatus::Published, _) => Change::Unpublished,
+        _ => Change::Updated,
+    };
+    let mut event = content_event(&next, change, actor);
+    event.action = Some(to.as_str());
+    event.before = content_summary(item, from, expected);
+    event.payload["from"] = from.as_str().into();
+    if let Some(note) = note {
+        event.payload["note"] = note.into();
+    }
+    outbox::append(txn, event, now).await?;
+    Ok(next)
+}
+
+/// Writes `next`'s workflow state, schedule and version over `item` if the stored version
+/// is still `item`'s (`CONFLICT` otherwise): the one claim every transition makes.
+async fn write_publication(
+    txn: &impl sea_orm::ConnectionTrait,
+    item: &ContentItem,
+    next: &ContentItem,
+) -> Result<(), DomainError> {
+    let (id, expected, p) = (item.id(), item.publication().version, next.publication());
     macro_rules! update {
         ($entity:ident) => {{
             use $entity as t;
             t::Entity::update_many()
-                .col_expr(t::Column::Status, Expr::value(to.as_str()))
-                .col_expr(t::Column::Version, Expr::value(expected + 1))
-                .col_expr(t::Column::PublishedAt, Expr::value(published_at))
-                .col_expr(t::Column::PublishAt, Expr::value(publish_at))
-                .col_expr(t::Column::UnpublishAt, Expr::value(unpublish_at))
+                .col_expr(t::Column::Status, Expr::value(p.status.as_str()))
+                .col_expr(t::Column::Version, Expr::value(p.version))
+                .col_expr(t::Column::PublishedAt, Expr::value(p.published_at))
+                .col_expr(t::Column::PublishAt, Expr::value(p.publish_at))
+                .col_expr(t::Column::UnpublishAt, Expr::value(p.unpublish_at))
                 .filter(t::Column::Id.eq(id))
                 .filter(t::Column::Version.eq(expected))
                 .exec(txn)
@@ -582,31 +591,7 @@ async fn status_write(
             item.kind().as_str()
         )));
     }
-    if to != ContentStatus::Published {
-        // A takedown empties every slot of the item at once.
-        crate::slot_repo::remove_from_slots(txn, id).await?;
-    }
-    let mut next = item.clone();
-    let p = next.publication_mut();
-    p.status = to;
-    p.version = expected + 1;
-    p.published_at = published_at;
-    p.publish_at = publish_at;
-    p.unpublish_at = unpublish_at;
-    let change = match (from, to) {
-        (_, ContentStatus::Published) => Change::Published,
-        (ContentStatus::Published, _) => Change::Unpublished,
-        _ => Change::Updated,
-    };
-    let mut event = content_event(&next, change, actor);
-    event.action = Some(to.as_str());
-    event.before = content_summary(item, from, expected);
-    event.payload["from"] = from.as_str().into();
-    if let Some(note) = note {
-        event.payload["note"] = note.into();
-    }
-    outbox::append(txn, event, now).await?;
-    Ok(next)
+    Ok(())
 }
 
 /// The outbox row of a content write.

@@ -2,21 +2,19 @@
 //! published items only (in a site's scope when asked), streamed a page at a time in
 //! name order.
 
+use super::export::{places_by_id, terms_by_item};
 use super::params::Feed;
 use actix_web::web::Bytes;
 use futures::Stream;
 use futures::future::LocalBoxFuture;
 use silo_domain::DomainError;
 use silo_domain::association::Association;
-use silo_domain::content::Term;
 use silo_domain::directory_table::{ASSOCIATION_COLUMNS, association_row};
 use silo_domain::equipment_table::{Collectivity, EQUIPMENT_COLUMNS, equipment_row};
-use silo_domain::place::Place;
 use silo_domain::public_service::PublicService;
 use silo_domain::query::{AssociationFilter, ServiceFilter, fold_for_search};
 use silo_domain::services_json;
 use silo_storage::Store;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -64,25 +62,6 @@ fn pages<T: 'static>(
     })
 }
 
-/// What the rows of a page mention: places and term names, by item.
-async fn related(
-    store: &Store,
-    place_ids: Vec<Uuid>,
-    ids: &[Uuid],
-) -> Result<(HashMap<Uuid, Place>, HashMap<Uuid, Vec<Term>>), DomainError> {
-    let places = store
-        .places_by_ids(&place_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let mut terms: HashMap<Uuid, Vec<Term>> = HashMap::new();
-    for (content, term) in store.terms_of(ids).await? {
-        terms.entry(content).or_default().push(term);
-    }
-    Ok((places, terms))
-}
-
 pub fn associations(
     store: Arc<Store>,
     feed: Feed,
@@ -106,8 +85,9 @@ pub fn associations(
         let store = rendering.clone();
         Box::pin(async move {
             let ids: Vec<Uuid> = page.iter().map(|a| a.id).collect();
-            let place_ids = page.iter().filter_map(|a| a.fields.place_id).collect();
-            let (places, terms) = related(&store, place_ids, &ids).await?;
+            let place_ids: Vec<Uuid> = page.iter().filter_map(|a| a.fields.place_id).collect();
+            let places = places_by_id(&store, &place_ids).await?;
+            let terms = terms_by_item(&store, &ids).await?;
             super::table::csv_records(page.iter().map(|a| {
                 let place = a.fields.place_id.and_then(|id| places.get(&id));
                 let themes: Vec<String> = terms
@@ -151,9 +131,8 @@ pub fn equipments(
     let render = move |page: Vec<PublicService>, _first: bool| {
         let (store, collectivity) = (rendering.clone(), collectivity.clone());
         Box::pin(async move {
-            let ids: Vec<Uuid> = page.iter().map(|s| s.id).collect();
-            let place_ids = page.iter().filter_map(|s| s.fields.place_id).collect();
-            let (places, _) = related(&store, place_ids, &ids).await?;
+            let place_ids: Vec<Uuid> = page.iter().filter_map(|s| s.fields.place_id).collect();
+            let places = places_by_id(&store, &place_ids).await?;
             super::table::csv_records(page.iter().filter_map(|s| {
                 let place = s.fields.place_id.and_then(|id| places.get(&id));
                 equipment_row(&collectivity, s, place)
@@ -185,9 +164,8 @@ pub fn services(
     let render = move |page: Vec<PublicService>, first: bool| {
         let (store, source) = (rendering.clone(), source.clone());
         Box::pin(async move {
-            let ids: Vec<Uuid> = page.iter().map(|s| s.id).collect();
-            let place_ids = page.iter().filter_map(|s| s.fields.place_id).collect();
-            let (places, _) = related(&store, place_ids, &ids).await?;
+            let place_ids: Vec<Uuid> = page.iter().filter_map(|s| s.fields.place_id).collect();
+            let places = places_by_id(&store, &place_ids).await?;
             let departments = store.departments().await?;
             let mut out = String::new();
             for (i, service) in page.iter().enumerate() {

@@ -169,6 +169,31 @@ async fn load(
     Ok(page)
 }
 
+/// The places rows mention, by id.
+pub async fn places_by_id(
+    store: &Store,
+    place_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Place>, DomainError> {
+    Ok(store
+        .places_by_ids(place_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+/// The terms of each item, by item id.
+pub async fn terms_by_item(
+    store: &Store,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Term>>, DomainError> {
+    let mut terms: HashMap<Uuid, Vec<Term>> = HashMap::new();
+    for (content, term) in store.terms_of(ids).await? {
+        terms.entry(content).or_default().push(term);
+    }
+    Ok(terms)
+}
+
 /// A page of these events, with their occurrences starting in `window` when one is given.
 pub async fn page_of(
     store: &Store,
@@ -177,16 +202,8 @@ pub async fn page_of(
 ) -> Result<Page, DomainError> {
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let place_ids: Vec<Uuid> = events.iter().filter_map(|e| e.fields.place_id).collect();
-    let places = store
-        .places_by_ids(&place_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let mut terms: HashMap<Uuid, Vec<Term>> = HashMap::new();
-    for (content, term) in store.terms_of(&ids).await? {
-        terms.entry(content).or_default().push(term);
-    }
+    let places = places_by_id(store, &place_ids).await?;
+    let terms = terms_by_item(store, &ids).await?;
     let mut organizers = HashMap::new();
     let departments = store.departments().await?;
     let mut associations = Vec::new();
