@@ -46,6 +46,8 @@ pub struct Settings {
     pub city_siret: Option<String>,
     /// The commune's INSEE code (5 characters), for the SCDL Équipements export.
     pub city_insee: Option<String>,
+    /// Disk budget of the finished agenda exports kept to serve again, in MB (0: off).
+    pub export_cache_mb: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -73,6 +75,7 @@ impl std::fmt::Debug for Settings {
             .field("licence", &self.licence)
             .field("city_siret", &self.city_siret)
             .field("city_insee", &self.city_insee)
+            .field("export_cache_mb", &self.export_cache_mb)
             .finish()
     }
 }
@@ -97,6 +100,7 @@ impl Default for Settings {
             licence: "etalab-2.0".to_owned(),
             city_siret: None,
             city_insee: None,
+            export_cache_mb: 1024,
         }
     }
 }
@@ -125,6 +129,7 @@ impl Settings {
                 "licence",
                 "city_siret",
                 "city_insee",
+                "export_cache_mb",
             ]))
             .extract()
             .map_err(Box::new)

@@ -35,6 +35,7 @@ impl Application {
         let data_store = web::Data::new(store.clone());
         let data_schema = web::Data::new(schema);
         let data_publisher = web::Data::new(crate::opendata::Publisher::from_settings(settings)?);
+        let data_snapshots = web::Data::new(open_snapshots(settings));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(tracing_actix_web::TracingLogger::default())
@@ -42,6 +43,7 @@ impl Application {
                 .app_data(data_schema.clone())
                 .app_data(data_identity.clone())
                 .app_data(data_publisher.clone())
+                .app_data(data_snapshots.clone())
                 .configure(crate::routes::configure)
                 .configure(crate::opendata::configure)
         })
@@ -76,6 +78,18 @@ impl Application {
         scheduler.abort();
         result
     }
+}
+
+/// The export snapshots of the data dir; none (every export read afresh) when they are
+/// turned off or the directory cannot be written.
+fn open_snapshots(settings: &Settings) -> Option<crate::opendata::Snapshots> {
+    let dir = crate::opendata::snapshot_dir(&settings.data_dir);
+    crate::opendata::Snapshots::open(dir.clone(), settings.export_cache_mb)
+        .inspect_err(|e| {
+            tracing::warn!(dir = %dir.display(), error = %e, "export snapshots are off");
+        })
+        .ok()
+        .flatten()
 }
 
 /// Every tick, the publications and unpublications that are due. Restart-safe (the

@@ -6,7 +6,7 @@
 
 use crate::event::{AttendanceMode, Event, EventStatus};
 use crate::place::Place;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use std::fmt::Write;
 
@@ -15,25 +15,38 @@ const LINE_OCTETS: usize = 75;
 
 /// One content line `NAME;PARAMS:value`, folded, with its CRLF.
 pub fn line(name_and_params: &str, value: &str) -> String {
-    let raw = format!("{name_and_params}:{value}");
-    let mut out = String::with_capacity(raw.len() + raw.len() / 70 * 3 + 2);
-    let mut room = LINE_OCTETS;
-    for ch in raw.chars() {
-        if ch.len_utf8() > room {
-            out.push_str("\r\n ");
-            // The leading space is part of the next line's 75 octets.
-            room = LINE_OCTETS - 1;
+    let mut out = String::new();
+    fold_into(&mut out, &format!("{name_and_params}:{value}"));
+    out
+}
+
+/// Appends `raw` as a content line folded at 75 octets, never inside a character.
+fn fold_into(out: &mut String, raw: &str) {
+    if raw.len() <= LINE_OCTETS {
+        out.push_str(raw);
+    } else {
+        let mut room = LINE_OCTETS;
+        for ch in raw.chars() {
+            if ch.len_utf8() > room {
+                out.push_str("\r\n ");
+                // The leading space is part of the next line's 75 octets.
+                room = LINE_OCTETS - 1;
+            }
+            out.push(ch);
+            room -= ch.len_utf8();
         }
-        out.push(ch);
-        room -= ch.len_utf8();
     }
     out.push_str("\r\n");
-    out
 }
 
 /// A TEXT value: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11).
 pub fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    escape_into(&mut out, value);
+    out
+}
+
+fn escape_into(out: &mut String, value: &str) {
     let mut chars = value.chars().peekable();
     while let Some(ch) = chars.next() {
         match ch {
@@ -46,7 +59,41 @@ pub fn text(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// Writes content lines at the end of a buffer. An export writes a whole page of events
+/// into one buffer through one scratch line, rather than allocating a string per line.
+pub struct Lines<'a> {
+    out: &'a mut String,
+    scratch: String,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(out: &'a mut String) -> Self {
+        Self {
+            out,
+            scratch: String::with_capacity(256),
+        }
+    }
+
+    /// A line whose value is written as is.
+    pub fn put(&mut self, name: &str, value: &str) {
+        self.put_with(name, |line| line.push_str(value));
+    }
+
+    /// A TEXT line, its value escaped.
+    pub fn put_text(&mut self, name: &str, value: &str) {
+        self.put_with(name, |line| escape_into(line, value));
+    }
+
+    /// A line whose value `write` appends to the line begun with `name:`.
+    pub fn put_with(&mut self, name: &str, write: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        self.scratch.push_str(name);
+        self.scratch.push(':');
+        write(&mut self.scratch);
+        fold_into(self.out, &self.scratch);
+    }
 }
 
 /// What the calendar says about itself.
@@ -266,17 +313,27 @@ pub fn zone_of(event: &Event) -> Tz {
 
 /// One event as a `VEVENT`: the whole series for a recurring one.
 pub fn vevent(event: &Event, context: &EventContext<'_>) -> String {
+    let mut out = String::new();
+    write_vevent(&mut Lines::new(&mut out), event, context);
+    out
+}
+
+/// Appends the event's `VEVENT`.
+pub fn write_vevent(lines: &mut Lines<'_>, event: &Event, context: &EventContext<'_>) {
     let f = &event.fields;
     let p = &event.publication;
     let tz = zone_of(event);
-    let utc = |at: DateTime<Utc>| at.format("%Y%m%dT%H%M%SZ").to_string();
-    let local = |at: DateTime<Utc>| wall_clock(tz, at);
-    let mut out = line("BEGIN", "VEVENT");
-    out += &line("UID", &format!("{}@silo", event.id));
-    out += &line("DTSTAMP", &utc(p.updated_at));
-    out += &line("CREATED", &utc(p.created_at));
-    out += &line("LAST-MODIFIED", &utc(p.updated_at));
-    out += &line("SEQUENCE", &(p.version - 1).max(0).to_string());
+    lines.put("BEGIN", "VEVENT");
+    lines.put_with("UID", |l| {
+        let _ = write!(l, "{}@silo", event.id);
+    });
+    lines.put_with("DTSTAMP", |l| utc_stamp(l, p.updated_at));
+    lines.put_with("CREATED", |l| utc_stamp(l, p.created_at));
+    lines.put_with("LAST-MODIFIED", |l| utc_stamp(l, p.updated_at));
+    lines.put_with("SEQUENCE", |l| {
+        let _ = write!(l, "{}", (p.version - 1).max(0));
+    });
+    let mut params = String::new();
     if f.all_day {
         let start = f.starts_at.with_timezone(&tz).date_naive();
         let end_local = f.ends_at.with_timezone(&tz);
@@ -284,61 +341,73 @@ pub fn vevent(event: &Event, context: &EventContext<'_>) -> String {
         if end_local.time() != chrono::NaiveTime::MIN || end <= start {
             end = end.succ_opt().unwrap_or(end);
         }
-        out += &line("DTSTART;VALUE=DATE", &start.format("%Y%m%d").to_string());
-        out += &line("DTEND;VALUE=DATE", &end.format("%Y%m%d").to_string());
+        lines.put_with("DTSTART;VALUE=DATE", |l| date_stamp(l, start));
+        lines.put_with("DTEND;VALUE=DATE", |l| date_stamp(l, end));
     } else {
-        let zone = format!("TZID={}", tz.name());
-        out += &line(&format!("DTSTART;{zone}"), &local(f.starts_at));
-        out += &line(&format!("DTEND;{zone}"), &local(f.ends_at.max(f.starts_at)));
+        let _ = write!(params, "DTSTART;TZID={}", tz.name());
+        lines.put_with(&params, |l| local_stamp(l, tz, f.starts_at));
+        params.clear();
+        let _ = write!(params, "DTEND;TZID={}", tz.name());
+        lines.put_with(&params, |l| local_stamp(l, tz, f.ends_at.max(f.starts_at)));
     }
     if let Some(recurrence) = &f.recurrence {
-        out += &line("RRULE", &recurrence.rule);
+        lines.put("RRULE", &recurrence.rule);
         if !recurrence.exception_dates.is_empty() {
-            let dates: Vec<String> = if f.all_day {
-                let day = |at: DateTime<Utc>| at.with_timezone(&tz).format("%Y%m%d").to_string();
-                recurrence.exception_dates.iter().map(|d| day(*d)).collect()
+            params.clear();
+            if f.all_day {
+                params.push_str("EXDATE;VALUE=DATE");
             } else {
-                recurrence
-                    .exception_dates
-                    .iter()
-                    .map(|d| local(*d))
-                    .collect()
-            };
-            let params = if f.all_day {
-                "EXDATE;VALUE=DATE".to_owned()
-            } else {
-                format!("EXDATE;TZID={}", tz.name())
-            };
-            out += &line(&params, &dates.join(","));
+                let _ = write!(params, "EXDATE;TZID={}", tz.name());
+            }
+            lines.put_with(&params, |l| {
+                for (i, at) in recurrence.exception_dates.iter().enumerate() {
+                    if i > 0 {
+                        l.push(',');
+                    }
+                    if f.all_day {
+                        date_stamp(l, at.with_timezone(&tz).date_naive());
+                    } else {
+                        local_stamp(l, tz, *at);
+                    }
+                }
+            });
         }
     }
-    out += &line("SUMMARY", &text(&f.title));
-    out += &line("DESCRIPTION", &text(&description(event)));
+    lines.put_text("SUMMARY", &f.title);
+    lines.put_with("DESCRIPTION", |l| describe_into(l, event));
     if let Some(place) = context.place {
-        out += &line("LOCATION", &text(&address(place)));
+        lines.put_text("LOCATION", &address(place));
         if let Some(geo) = place.geo() {
-            out += &line("GEO", &format!("{:.6};{:.6}", geo.latitude, geo.longitude));
+            lines.put_with("GEO", |l| {
+                let _ = write!(l, "{:.6};{:.6}", geo.latitude, geo.longitude);
+            });
         }
     }
     if let Some(url) = &context.url {
-        out += &line("URL;VALUE=URI", url);
+        lines.put("URL;VALUE=URI", url);
     }
     if !context.categories.is_empty() {
-        let names: Vec<String> = context.categories.iter().map(|c| text(c)).collect();
-        out += &line("CATEGORIES", &names.join(","));
+        lines.put_with("CATEGORIES", |l| {
+            for (i, name) in context.categories.iter().enumerate() {
+                if i > 0 {
+                    l.push(',');
+                }
+                escape_into(l, name);
+            }
+        });
     }
-    out += &line("STATUS", status(f.event_status));
-    out += &line("CLASS", "PUBLIC");
-    out += &line("TRANSP", "OPAQUE");
+    lines.put("STATUS", status(f.event_status));
+    lines.put("CLASS", "PUBLIC");
+    lines.put("TRANSP", "OPAQUE");
     if let (AttendanceMode::Online | AttendanceMode::Mixed, Some(online)) =
         (f.attendance_mode, &f.online_url)
     {
-        out += &line("CONFERENCE;VALUE=URI", online);
+        lines.put("CONFERENCE;VALUE=URI", online);
     }
     if let Some(image) = &f.image_url {
-        out += &line("IMAGE;VALUE=URI;DISPLAY=FULLSIZE", image);
+        lines.put("IMAGE;VALUE=URI;DISPLAY=FULLSIZE", image);
     }
-    out + &line("END", "VEVENT")
+    lines.put("END", "VEVENT");
 }
 
 /// `STATUS` per the status mapping: a cancelled event stays in the feed, cancelled.
@@ -353,41 +422,56 @@ pub fn status(status: EventStatus) -> &'static str {
     }
 }
 
-fn wall_clock(tz: Tz, at: DateTime<Utc>) -> String {
-    at.with_timezone(&tz)
-        .naive_local()
-        .format("%Y%m%dT%H%M%S")
-        .to_string()
+/// `20261123T180000Z`, written without a format string to parse (an export writes
+/// hundreds of thousands).
+fn utc_stamp(out: &mut String, at: DateTime<Utc>) {
+    stamp(out, at.naive_utc());
+    out.push('Z');
 }
 
-/// The lead first, then the body, the conditions and the registration link.
-fn description(event: &Event) -> String {
+/// The wall-clock time in `tz`, `20261123T190000`.
+fn local_stamp(out: &mut String, tz: Tz, at: DateTime<Utc>) {
+    stamp(out, at.with_timezone(&tz).naive_local());
+}
+
+fn stamp(out: &mut String, at: chrono::NaiveDateTime) {
+    date_stamp(out, at.date());
+    let _ = write!(out, "T{:02}{:02}{:02}", at.hour(), at.minute(), at.second());
+}
+
+/// `20261123`.
+fn date_stamp(out: &mut String, day: NaiveDate) {
+    let _ = write!(out, "{:04}{:02}{:02}", day.year(), day.month(), day.day());
+}
+
+/// The lead first, then the body, the conditions and the registration link, escaped.
+fn describe_into(out: &mut String, event: &Event) {
     let f = &event.fields;
-    let mut out = String::new();
+    let start = out.len();
     if let Some(summary) = &f.summary {
-        out.push_str(summary);
+        escape_into(out, summary);
     }
     for part in [Some(f.body_markdown.as_str()), f.price.as_deref()]
         .into_iter()
         .flatten()
         .filter(|p| !p.trim().is_empty())
     {
-        if !out.is_empty() {
-            out.push_str("\n\n");
+        if out.len() > start {
+            out.push_str("\\n\\n");
         }
-        out.push_str(part);
+        escape_into(out, part);
     }
     if f.free {
-        out.push_str(if out.is_empty() {
+        out.push_str(if out.len() == start {
             "Gratuit"
         } else {
-            "\n\nGratuit"
+            "\\n\\nGratuit"
         });
     }
     if let Some(url) = &f.registration_url {
-        let _ = write!(out, "\n\nInscription : {url}");
+        out.push_str("\\n\\nInscription : ");
+        escape_into(out, url);
     }
-    out
 }
 
 /// `Name, street, postal code city`.

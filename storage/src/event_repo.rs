@@ -21,6 +21,9 @@ use silo_domain::recurrence::Recurrence;
 use silo_domain::site::SiteScope;
 use uuid::Uuid;
 
+/// Series extended per read when the occurrence horizon moves.
+const HORIZON_BATCH: u64 = 200;
+
 /// Position of an occurrence in agenda order, for keyset paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OccurrenceKey {
@@ -159,16 +162,36 @@ impl Store {
     /// Moves the rolling horizon: recurring events materialized short of `horizon_end` get
     /// their missing occurrences. Returns how many events were extended.
     pub async fn extend_horizon(&self, horizon_end: DateTime<Utc>) -> Result<usize, DomainError> {
-        let stale = event::Entity::find()
-            .filter(event::Column::Rrule.is_not_null())
-            .filter(
-                Condition::any()
-                    .add(event::Column::MaterializedUntil.is_null())
-                    .add(event::Column::MaterializedUntil.lt(horizon_end)),
-            )
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
+        let mut extended = 0;
+        let mut after = None;
+        // A batch at a time, so a city of many series is not read into memory at once.
+        loop {
+            let mut stale = event::Entity::find()
+                .filter(event::Column::Rrule.is_not_null())
+                .filter(
+                    Condition::any()
+                        .add(event::Column::MaterializedUntil.is_null())
+                        .add(event::Column::MaterializedUntil.lt(horizon_end)),
+                )
+                .order_by_asc(event::Column::Id)
+                .limit(HORIZON_BATCH);
+            if let Some(after) = after {
+                stale = stale.filter(event::Column::Id.gt(after));
+            }
+            let stale = stale.all(&self.db).await.map_err(internal)?;
+            let Some(last) = stale.last().map(|row| row.id) else {
+                return Ok(extended);
+            };
+            after = Some(last);
+            extended += self.extend_series(stale, horizon_end).await?;
+        }
+    }
+
+    async fn extend_series(
+        &self,
+        stale: Vec<event::Model>,
+        horizon_end: DateTime<Utc>,
+    ) -> Result<usize, DomainError> {
         let mut extended = 0;
         for row in stale {
             let since = row.materialized_until;

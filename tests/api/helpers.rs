@@ -125,6 +125,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database, for a second server process over it.
     pub url: DatabaseUrl,
+    /// The server's own data dir (its export snapshots).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// The test city's SIRET (the SCDL export needs one).
@@ -140,6 +142,7 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         silo_api::telemetry::init("pretty");
     }
+    let data_dir = std::env::temp_dir().join(format!("silo-test-{}", uuid::Uuid::new_v4()));
     let settings = Settings {
         listen: "127.0.0.1:0".to_owned(),
         database_url: Some(url.expose().to_owned()),
@@ -148,6 +151,8 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
         scheduler_tick_secs: tick_secs,
         city_siret: Some(TEST_CITY_SIRET.to_owned()),
         city_insee: Some("44109".to_owned()),
+        // Each server its own data dir (export snapshots), away from the checkout.
+        data_dir: data_dir.clone(),
         ..Settings::default()
     };
     let store = Store::open(&url, &PoolSettings::default())
@@ -164,6 +169,7 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
         store,
         client: reqwest::Client::new(),
         url,
+        data_dir,
     }
 }
 

@@ -1030,3 +1030,89 @@ both_backends!(
         assert!(catalog.to_string().contains("scdl/equipements/0.1.5"));
     }
 );
+
+/// The `.export` files of a server's snapshot directory, and whether any export was
+/// left half-written.
+fn snapshot_files(app: &TestApp) -> (Vec<String>, bool) {
+    let names: Vec<String> = std::fs::read_dir(app.data_dir.join("exports"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let partial = names.iter().any(|n| n.ends_with(".partial"));
+    (
+        names
+            .into_iter()
+            .filter(|n| n.ends_with(".export"))
+            .collect(),
+        partial,
+    )
+}
+
+both_backends!(
+    exports_are_served_again_from_snapshots_never_stale,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let id = event(
+            &city,
+            Who::Publisher,
+            json!({ "departmentId": city.culture, "title": "Bal du printemps", "startsAt": paris("2027-03-20 20:00") }),
+            false,
+        )
+        .await;
+        let path = "/opendata/agenda.ics?from=2027-03-01&to=2027-05-01";
+        let first = get(app, path, &[]).await.text().await.unwrap();
+        assert!(first.contains("Bal du printemps"));
+        let (files, partial) = snapshot_files(app);
+        assert_eq!(files.len(), 1, "the first answer is kept: {files:?}");
+        assert!(!partial);
+        // The same request: the same bytes and headers, from the snapshot.
+        let again = get(app, path, &[]).await;
+        assert_eq!(
+            again.headers()["content-type"],
+            "text/calendar; charset=utf-8"
+        );
+        assert_eq!(again.text().await.unwrap(), first);
+        let gzipped = get(app, path, &[("Accept-Encoding", "gzip")]).await;
+        assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+        assert_eq!(snapshot_files(app).0, files);
+        // Another host writes other links: its own snapshot.
+        let other_host = get(app, path, &[("Host", "agenda.example.org")]).await;
+        let other_host = other_host.text().await.unwrap();
+        assert!(other_host.contains("http://agenda.example.org/opendata/events/"));
+        assert_eq!(snapshot_files(app).0.len(), 2);
+
+        // Any write: the next answer is read afresh, and older snapshots are swept.
+        let token = city.token(Who::Publisher).unwrap();
+        let renamed = app
+            .query_as(
+                token,
+                "mutation($id: ID!, $input: EventInput!) { updateEvent(id: $id, input: $input, expectedVersion: 2) { publication { version } } }",
+                json!({ "id": id, "input": { "departmentId": city.culture, "title": "Bal de l'été", "startsAt": paris("2027-03-20 20:00") } }),
+            )
+            .await;
+        assert_eq!(
+            renamed["updateEvent"]["publication"]["version"], 3,
+            "{renamed}"
+        );
+        let fresh = get(app, path, &[]).await.text().await.unwrap();
+        assert!(fresh.contains("Bal de l'été") && !fresh.contains("Bal du printemps"));
+        let (files, _) = snapshot_files(app);
+        assert_eq!(
+            files.len(),
+            1,
+            "only the current change's snapshot: {files:?}"
+        );
+        app.query_as(
+            token,
+            "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"erreur\") { __typename } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let taken_down = get(app, path, &[]).await.text().await.unwrap();
+        assert!(!taken_down.contains("Bal de l'été"));
+    }
+);

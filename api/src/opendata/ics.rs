@@ -5,7 +5,7 @@ use super::export::{Context, Format, Page};
 use chrono::Datelike;
 use silo_domain::DomainError;
 use silo_domain::content::TermKind;
-use silo_domain::ical::{self, CalendarInfo, EventContext};
+use silo_domain::ical::{self, CalendarInfo, EventContext, Lines};
 use silo_storage::Store;
 
 pub struct Ics;
@@ -39,7 +39,8 @@ impl Format for Ics {
     }
 
     fn page(&self, page: &Page, context: &Context) -> Result<String, DomainError> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(page.events.len() * 1024);
+        let mut lines = Lines::new(&mut out);
         for event in &page.events {
             let mut categories = page.term_names(event, TermKind::Category);
             categories.extend(page.term_names(event, TermKind::Tag));
@@ -48,7 +49,7 @@ impl Format for Ics {
                 categories,
                 url: Some(context.event_url(event)),
             };
-            out += &ical::vevent(event, &event_context);
+            ical::write_vevent(&mut lines, event, &event_context);
         }
         Ok(out)
     }

@@ -9,6 +9,7 @@ mod ics;
 mod json_api;
 mod jsonld;
 mod params;
+mod snapshot;
 mod table;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -20,6 +21,7 @@ use silo_storage::{DataVersion, Store};
 use table::Table;
 
 pub use catalog::Publisher;
+pub use snapshot::{Snapshots, dir_in as snapshot_dir};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -185,7 +187,7 @@ async fn associations_csv(req: HttpRequest, store: web::Data<Store>, query: Quer
         content_type: "text/csv; charset=utf-8",
         filename: "associations.csv",
     };
-    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+    let (feed, mut response, _) = match prepare(&req, &store, &query, None, &served).await {
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
@@ -213,7 +215,7 @@ async fn equipements_csv(
         content_type: "text/csv; charset=utf-8",
         filename: "equipements.csv",
     };
-    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+    let (feed, mut response, _) = match prepare(&req, &store, &query, None, &served).await {
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
@@ -234,7 +236,7 @@ async fn services_json(
         content_type: "application/json",
         filename: "services.json",
     };
-    let (feed, mut response) = match prepare(&req, &store, &query, None, &served).await {
+    let (feed, mut response, _) = match prepare(&req, &store, &query, None, &served).await {
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
@@ -350,7 +352,7 @@ async fn prepare(
     query: &[(String, String)],
     site: Option<String>,
     served: &Served,
-) -> Result<(Feed, actix_web::HttpResponseBuilder), HttpResponse> {
+) -> Result<(Feed, actix_web::HttpResponseBuilder, Validators), HttpResponse> {
     let feed = Feed::resolve(store, query, site)
         .await
         .map_err(params::Refusal::response)?;
@@ -359,6 +361,11 @@ async fn prepare(
     if let Some(unchanged) = validators.not_modified(req) {
         return Err(unchanged);
     }
+    Ok((feed, ok_with(served, &validators), validators))
+}
+
+/// A 200 with the file's headers and validators.
+fn ok_with(served: &Served, validators: &Validators) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response.content_type(served.content_type).insert_header((
         header::CONTENT_DISPOSITION,
@@ -366,9 +373,11 @@ async fn prepare(
             .unwrap_or(HeaderValue::from_static("inline")),
     ));
     validators.apply(&mut response);
-    Ok((feed, response))
+    response
 }
 
+/// An agenda file: from its snapshot when there is one for this request and the data as
+/// they are, otherwise read and written while it streams (and recorded as a snapshot).
 async fn export<F: Format>(
     req: HttpRequest,
     store: web::Data<Store>,
@@ -377,7 +386,8 @@ async fn export<F: Format>(
     format: F,
     served: Served,
 ) -> HttpResponse {
-    let (feed, mut response) = match prepare(&req, &store, &query, site, &served).await {
+    let (feed, mut response, validators) = match prepare(&req, &store, &query, site, &served).await
+    {
         Ok(prepared) => prepared,
         Err(done) => return done,
     };
@@ -386,7 +396,16 @@ async fn export<F: Format>(
         base: public_base(&req),
         now: chrono::Utc::now(),
     };
-    response.streaming(export::stream(store.into_inner(), format, context))
+    let snapshots = req.app_data::<web::Data<Option<Snapshots>>>();
+    let Some(snapshots) = snapshots.and_then(|s| s.as_ref().as_ref()) else {
+        return response.streaming(export::stream(store.into_inner(), format, context));
+    };
+    let key = snapshot::SnapshotKey::new(validators.change_id, &validators.etag, &context.base);
+    if let Some(saved) = snapshots.read(&key) {
+        return response.streaming(saved);
+    }
+    let export = export::stream(store.into_inner(), format, context);
+    response.streaming(snapshots.record(key, export))
 }
 
 /// The formats `silo export agenda` writes.
@@ -456,8 +475,10 @@ fn public_base(req: &HttpRequest) -> String {
 }
 
 /// `ETag` and `Last-Modified` for an export: they change with any recorded change, with
-/// the request (path and filters) and with the day (the default window moves daily).
+/// the request (path and filters) and with the city's day (the default window moves
+/// daily).
 struct Validators {
+    change_id: i64,
     etag: String,
     last_modified: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -467,9 +488,10 @@ impl Validators {
         let mut hash = Sha256::new();
         hash.update(uri.as_bytes());
         hash.update(version.change_id.to_be_bytes());
-        hash.update(chrono::Utc::now().date_naive().to_string().as_bytes());
+        hash.update(params::today().to_string().as_bytes());
         let digest = hex::encode(&hash.finalize()[..12]);
         Self {
+            change_id: version.change_id,
             etag: format!("\"{digest}\""),
             last_modified: version.changed_at,
         }

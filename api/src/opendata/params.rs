@@ -134,7 +134,9 @@ impl Feed {
         };
 
         let mut filter = EventFilter {
-            from: params.from,
+            // "From today": the whole of the city's day, so a day's exports are the same
+            // bytes from morning to night (and can be served again from a snapshot).
+            from: params.from.or_else(|| midnight(today())),
             to: params.to,
             updated_since: params.updated_since,
             ..EventFilter::default()
@@ -201,7 +203,18 @@ fn instant(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    midnight(NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?)
+}
+
+/// The day as the city counts it (dates in the parameters are Europe/Paris days).
+pub fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+}
+
+/// When the city's `day` starts.
+fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
     chrono_tz::Europe::Paris
         .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
         .earliest()
