@@ -23,6 +23,9 @@ use uuid::Uuid;
 
 /// Series extended per read when the occurrence horizon moves.
 const HORIZON_BATCH: u64 = 200;
+/// A series is extended once it is this far behind the horizon, not by a few hours at
+/// every tick (each extension rewrites the series' row).
+const HORIZON_SLACK: chrono::Duration = chrono::Duration::days(1);
 
 /// Position of an occurrence in agenda order, for keyset paging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,8 +162,9 @@ impl Store {
         txn.commit().await.map_err(internal)
     }
 
-    /// Moves the rolling horizon: recurring events materialized short of `horizon_end` get
-    /// their missing occurrences. Returns how many events were extended.
+    /// Moves the rolling horizon: recurring events materialized more than a day short of
+    /// `horizon_end` get their missing occurrences up to it. Returns how many events were
+    /// extended.
     pub async fn extend_horizon(&self, horizon_end: DateTime<Utc>) -> Result<usize, DomainError> {
         let mut extended = 0;
         let mut after = None;
@@ -171,7 +175,7 @@ impl Store {
                 .filter(
                     Condition::any()
                         .add(event::Column::MaterializedUntil.is_null())
-                        .add(event::Column::MaterializedUntil.lt(horizon_end)),
+                        .add(event::Column::MaterializedUntil.lt(horizon_end - HORIZON_SLACK)),
                 )
                 .order_by_asc(event::Column::Id)
                 .limit(HORIZON_BATCH);

@@ -793,6 +793,33 @@ both_backends!(
                 (format!("{}@silo", ids[2]), true)
             ]
         );
+        // The JSON-LD graph syncs the same way: the changed events, then the tombstones.
+        let graph: Value = get(
+            app,
+            &format!(
+                "/opendata/agenda.jsonld?{window}&updated_since={}",
+                since.replace('+', "%2B")
+            ),
+            &[],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let names: Vec<&str> = graph["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Concert 0 (nouvelle salle)"]);
+        assert_eq!(&graph["tombstones"], &sync["tombstones"]);
+        let full: Value = get(app, &format!("/opendata/agenda.jsonld?{window}"), &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(full.get("tombstones").is_none(), "a full export has none");
 
         for (query, parameter) in [
             ("size=0", "size"),

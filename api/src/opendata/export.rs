@@ -5,6 +5,7 @@ use super::params::Feed;
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use futures::Stream;
+use serde_json::{Value, json};
 use silo_domain::DomainError;
 use silo_domain::agenda_table::EventRow;
 use silo_domain::content::{Term, TermKind};
@@ -16,6 +17,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 const PAGE: u64 = 500;
+/// Tombstones an incremental sync returns at most (a mirror further behind reloads).
+pub const MAX_TOMBSTONES: u64 = 10_000;
 
 /// One page of events and what their rows mention.
 pub struct Page {
@@ -104,8 +107,9 @@ pub trait Format: 'static {
     /// What comes before the events (a header row, a calendar's head).
     async fn head(&self, store: &Store, context: &Context) -> Result<String, DomainError>;
     fn page(&self, page: &Page, context: &Context) -> Result<String, DomainError>;
-    fn tail(&self) -> String {
-        String::new()
+    /// What comes after the events (a list's end, the tombstones of an incremental sync).
+    async fn tail(&self, _store: &Store, _context: &Context) -> Result<String, DomainError> {
+        Ok(String::new())
     }
 }
 
@@ -138,7 +142,10 @@ pub fn stream<F: Format>(
                         .await
                         .map_err(stopped)?;
                     match page.events.last().map(|e| e.id) {
-                        None => (format.tail(), State::Done),
+                        None => (
+                            format.tail(store, context).await.map_err(stopped)?,
+                            State::Done,
+                        ),
                         Some(last) => (
                             format.page(&page, context).map_err(stopped)?,
                             State::Events(Some(last)),
@@ -257,6 +264,26 @@ pub async fn page_of(
         organizers,
         occurrences,
     })
+}
+
+/// The events a mirror synced at `since` must remove: taken out of the public agenda
+/// since then and not published again, the latest removal of each, as
+/// `{uid, deleted, at}`.
+pub async fn tombstones(store: &Store, since: DateTime<Utc>) -> Result<Vec<Value>, DomainError> {
+    let mut gone: Vec<Value> = Vec::new();
+    for tombstone in store.event_tombstones(since, MAX_TOMBSTONES).await? {
+        if store.event(Some(tombstone.id), None, None).await?.is_some() {
+            continue;
+        }
+        let uid = json!(format!("{}@silo", tombstone.id));
+        gone.retain(|t| t["uid"] != uid);
+        gone.push(json!({
+            "uid": uid,
+            "deleted": tombstone.deleted,
+            "at": silo_domain::agenda_table::instant(tombstone.at),
+        }));
+    }
+    Ok(gone)
 }
 
 fn stopped(e: DomainError) -> actix_web::Error {

@@ -54,7 +54,7 @@ impl Format for Ics {
         Ok(out)
     }
 
-    fn tail(&self) -> String {
-        ical::calendar_end()
+    async fn tail(&self, _: &Store, _: &Context) -> Result<String, DomainError> {
+        Ok(ical::calendar_end())
     }
 }

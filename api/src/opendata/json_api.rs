@@ -3,7 +3,7 @@
 //! mirror gets the events saved since then and, on the first page, the tombstones of
 //! those that left the public agenda, so it stays exact without downloading everything.
 
-use super::export::{Context, page_of};
+use super::export::{Context, page_of, tombstones};
 use super::params::Refusal;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 const DEFAULT_SIZE: u64 = 100;
 const MAX_SIZE: u64 = 300;
-const MAX_TOMBSTONES: u64 = 10_000;
 
 /// Reads `size` and `after`.
 pub fn paging(query: &[(String, String)]) -> Result<(u64, Option<Uuid>), Refusal> {
@@ -85,20 +84,7 @@ pub async fn page(
         .collect();
     let mut body = json!({ "events": items, "after": next });
     if let (Some(since), None) = (feed.params.updated_since, after) {
-        let mut gone = Vec::new();
-        for tombstone in store.event_tombstones(since, MAX_TOMBSTONES).await? {
-            // Published again since: the event itself is in the list, not a tombstone.
-            if store.event(Some(tombstone.id), None, None).await?.is_some() {
-                continue;
-            }
-            gone.retain(|t: &Value| t["uid"] != json!(format!("{}@silo", tombstone.id)));
-            gone.push(json!({
-                "uid": format!("{}@silo", tombstone.id),
-                "deleted": tombstone.deleted,
-                "at": silo_domain::agenda_table::instant(tombstone.at),
-            }));
-        }
-        body["tombstones"] = json!(gone);
+        body["tombstones"] = json!(tombstones(store, since).await?);
     }
     Ok(body)
 }
@@ -127,7 +113,7 @@ impl super::export::Format for JsonList {
         Ok(out)
     }
 
-    fn tail(&self) -> String {
-        "]}".to_owned()
+    async fn tail(&self, _: &Store, _: &Context) -> Result<String, silo_domain::DomainError> {
+        Ok("]}".to_owned())
     }
 }

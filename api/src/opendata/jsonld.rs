@@ -1,7 +1,7 @@
 //! `agenda.jsonld` (a schema.org graph of `Event`s, streamed) and
 //! `events/{slug}.jsonld` (one event, the markup an event page embeds).
 
-use super::export::{Context, Format, Page};
+use super::export::{Context, Format, Page, tombstones};
 use serde_json::{Value, json};
 use silo_domain::DomainError;
 use silo_domain::agenda_jsonld;
@@ -28,8 +28,16 @@ impl Format for JsonLd {
         Ok(out)
     }
 
-    fn tail(&self) -> String {
-        "]}".to_owned()
+    /// With `updated_since`, the events removed since then follow the graph, as in
+    /// `agenda.json`: a mirror applies both.
+    async fn tail(&self, store: &Store, context: &Context) -> Result<String, DomainError> {
+        match context.feed.params.updated_since {
+            Some(since) => Ok(format!(
+                r#"],"tombstones":{}}}"#,
+                json!(tombstones(store, since).await?)
+            )),
+            None => Ok("]}".to_owned()),
+        }
     }
 }
 
