@@ -968,6 +968,17 @@ both_backends!(
             services.iter().any(|s| s["horaires_accueil"].is_string()),
             "opening hours in OSM syntax"
         );
+        // The demo's town hall carries the SCDL schema's example code: one conforming row.
+        let text = get(&app, "/opendata/equipements.csv", &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let schema: Value =
+            serde_json::from_str(include_str!("standards/scdl-equipements.json")).unwrap();
+        let rows = conforming(&text, &schema);
+        assert_eq!(rows.len(), 1, "{text}");
+        assert_eq!(rows[0]["EQUIP_TYPE"], "Mairie");
     }
 );
 

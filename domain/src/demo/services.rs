@@ -3,7 +3,7 @@
 
 use super::{CITY_DOMAIN, DemoCity, Dice, numbered_slug, publication};
 use crate::content::SiteTargets;
-use crate::public_service::{PublicService, PublicServiceInput, ServiceKind};
+use crate::public_service::{EquipmentTheme, PublicService, PublicServiceInput, ServiceKind};
 use chrono::{DateTime, Utc};
 
 /// Town hall counters: closed on Saturday afternoons, Sundays and public holidays.
@@ -633,9 +633,16 @@ fn service(
         phone: (!online).then(|| dice.landline()),
         email: (kind == Office).then(|| format!("{department}@{CITY_DOMAIN}")),
         procedure_url: online.then(|| format!("https://demarches.{CITY_DOMAIN}/{slug}")),
-        // The demo city invents no nomenclature codes: its facilities stay out of the
-        // SCDL export until someone enters them.
-        equipment: None,
+        // The demo invents no nomenclature codes: only the town hall carries one, the
+        // SCDL schema's own example (01010401, "Mairie"); the other facilities stay out
+        // of the SCDL export until someone enters theirs.
+        equipment: (name == "Accueil de l'hôtel de ville").then(|| {
+            (
+                "01010401-001".to_owned(),
+                EquipmentTheme::Administrative,
+                "Mairie".to_owned(),
+            )
+        }),
         category_ids: category.map(|c| city.category_id(c)).into_iter().collect(),
         sites: SiteTargets::All,
         slug: Some(slug),
