@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod identity;
 pub mod opendata;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod telemetry;
 

@@ -81,6 +81,9 @@ enum Command {
     /// Open data exports.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Rebuild the search index from the database. A running server keeps answering
+    /// from the current index and switches to the new one when it is complete.
+    Reindex,
 }
 
 #[derive(Subcommand)]
@@ -393,6 +396,24 @@ async fn export_agenda(
     Ok(())
 }
 
+/// Runs `silo reindex`: a new embedded index beside the live one, then the swap.
+async fn reindex(store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let index = silo_api::search::open_for_rebuild(settings)?;
+    let bar = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template("{spinner} search index: {pos} items {per_sec}")?,
+    );
+    let started = std::time::Instant::now();
+    let items = store
+        .rebuild_search(&index, |n| bar.set_position(n))
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "search index rebuilt: {items} items in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Runs `silo audit verify`; false when the log does not check out.
 async fn audit_verify(store: &Store, expect: Option<&str>) -> anyhow::Result<bool> {
     let bar = indicatif::ProgressBar::new_spinner().with_style(
@@ -456,6 +477,10 @@ async fn main() -> anyhow::Result<()> {
                 .filter_map(|(k, v)| Some((k.to_owned(), v?)))
                 .collect();
             export_agenda(store, format, &query, &base_url, output.as_deref()).await?;
+        }
+        Command::Reindex => {
+            let store = open_store(&settings).await?;
+            reindex(&store, &settings).await?;
         }
         Command::Audit(AuditCommand::Verify { expect }) => {
             let store = open_store(&settings).await?;

@@ -8,6 +8,7 @@ use actix_web::{CustomizeResponder, Either, HttpRequest, HttpResponse, Responder
 use async_graphql::http::GraphiQLSource;
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 use silo_storage::Store;
+use silo_storage::search::SearchBackend;
 
 /// The header a satellite sends to see only its site's channel.
 pub const SITE_HEADER: &str = "x-silo-site";
@@ -149,10 +150,21 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Ready when the database answers.
-async fn readyz(store: web::Data<Store>) -> HttpResponse {
+/// Ready when the database answers; says how far the search index is behind.
+async fn readyz(store: web::Data<Store>, search: web::Data<SearchBackend>) -> HttpResponse {
     match store.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Ok(()) => {
+            let lag = match store.search_lag(&**search).await {
+                Ok(lag) => format!(
+                    "search: {} changes behind ({:.1} s)",
+                    lag.changes, lag.seconds
+                ),
+                Err(e) => format!("search: unavailable ({e})"),
+            };
+            HttpResponse::Ok()
+                .content_type("text/plain")
+                .body(format!("ready\n{lag}\n"))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
             HttpResponse::ServiceUnavailable()
@@ -163,13 +175,24 @@ async fn readyz(store: web::Data<Store>) -> HttpResponse {
 }
 
 /// Prometheus text format.
-async fn metrics(store: web::Data<Store>) -> HttpResponse {
-    let body = format!(
+async fn metrics(store: web::Data<Store>, search: web::Data<SearchBackend>) -> HttpResponse {
+    let mut body = format!(
         "# HELP silo_sql_statements_total SQL statements run since start.\n\
          # TYPE silo_sql_statements_total counter\n\
          silo_sql_statements_total {}\n",
         store.statement_count()
     );
+    if let Ok(lag) = store.search_lag(&**search).await {
+        body += &format!(
+            "# HELP silo_search_lag_changes Recorded changes not yet in the search index.\n\
+             # TYPE silo_search_lag_changes gauge\n\
+             silo_search_lag_changes {}\n\
+             # HELP silo_search_lag_seconds Age of the oldest change not yet in the search index.\n\
+             # TYPE silo_search_lag_seconds gauge\n\
+             silo_search_lag_seconds {:.3}\n",
+            lag.changes, lag.seconds
+        );
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)

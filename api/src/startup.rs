@@ -6,7 +6,9 @@ use crate::graphql::build_schema;
 use crate::identity::{Identity, Keyring};
 use actix_web::{App, HttpServer, dev::Server, web};
 use silo_storage::Store;
+use silo_storage::search::SearchBackend;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A server bound to its port, ready to run.
@@ -15,6 +17,7 @@ pub struct Application {
     scheduler_tick: Duration,
     server: Server,
     store: Store,
+    search: Arc<SearchBackend>,
 }
 
 impl Application {
@@ -30,12 +33,19 @@ impl Application {
             chrono::Duration::minutes(i64::from(settings.access_token_minutes)),
             chrono::Duration::days(i64::from(settings.refresh_token_days)),
         );
-        let schema = build_schema(store.clone(), identity.clone(), settings.horizon());
+        let search = Arc::new(crate::search::open(settings)?);
+        let schema = build_schema(
+            store.clone(),
+            identity.clone(),
+            settings.horizon(),
+            search.clone(),
+        );
         let data_identity = web::Data::new(identity);
         let data_store = web::Data::new(store.clone());
         let data_schema = web::Data::new(schema);
         let data_publisher = web::Data::new(crate::opendata::Publisher::from_settings(settings)?);
         let data_snapshots = web::Data::new(open_snapshots(settings));
+        let data_search = web::Data::from(search.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(tracing_actix_web::TracingLogger::default())
@@ -44,6 +54,7 @@ impl Application {
                 .app_data(data_identity.clone())
                 .app_data(data_publisher.clone())
                 .app_data(data_snapshots.clone())
+                .app_data(data_search.clone())
                 .configure(crate::routes::configure)
                 .configure(crate::opendata::configure)
         })
@@ -57,6 +68,7 @@ impl Application {
             scheduler_tick: Duration::from_secs(settings.scheduler_tick_secs.max(1)),
             server: server.run(),
             store,
+            search,
         })
     }
 
@@ -73,9 +85,11 @@ impl Application {
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
         let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
         let scheduler = tokio::spawn(run_schedule(self.store.clone(), self.scheduler_tick));
+        let indexer = tokio::spawn(crate::search::keep_current(self.store.clone(), self.search));
         let result = self.server.await;
         worker.abort();
         scheduler.abort();
+        indexer.abort();
         result
     }
 }

@@ -25,6 +25,7 @@ pub mod public_service;
 pub mod query;
 pub mod recurrence;
 pub mod rights;
+pub mod search;
 pub mod services_json;
 pub mod site;
 pub mod slots;

@@ -22,9 +22,33 @@ pub fn render_html(markdown: &str) -> String {
     SANITIZER.clean(&raw).to_string()
 }
 
+/// The words of a Markdown body without its markup (for search and snippets): inline
+/// HTML is dropped, blocks are separated by a newline.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(text) | Event::Code(text) => out.push_str(&text),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render_html;
+    use super::{plain_text, render_html};
+
+    #[test]
+    fn plain_text_keeps_the_words_only() {
+        assert_eq!(
+            plain_text("# Fête\n\nUn **marché** [de Noël](https://example.org)<b>!</b>"),
+            "Fête\nUn marché de Noël!"
+        );
+    }
 
     #[test]
     fn renders_markdown() {

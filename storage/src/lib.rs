@@ -17,6 +17,7 @@ mod identity_repo;
 mod news_repo;
 mod opendata_repo;
 mod reference_repo;
+pub mod search;
 mod service_repo;
 mod session_repo;
 mod slot_repo;

@@ -14,6 +14,7 @@ mod members;
 mod news;
 mod reference;
 mod revisions;
+mod search;
 mod services;
 mod slots;
 mod types;
@@ -46,6 +47,7 @@ pub struct QueryRoot(
     reference::ReferenceQuery,
     revisions::RevisionQuery,
     audit::AuditQuery,
+    search::SearchQuery,
 );
 
 /// Every mutation, merged from the per-area objects.
@@ -119,13 +121,19 @@ pub async fn resolve_site(store: &Store, slug: &str) -> Result<(Site, SiteScope)
 }
 
 /// Builds the schema once; per-request data (loaders, caller) is added to each request.
-pub fn build_schema(store: Store, identity: Identity, horizon: chrono::Duration) -> ApiSchema {
+pub fn build_schema(
+    store: Store,
+    identity: Identity,
+    horizon: chrono::Duration,
+    search: std::sync::Arc<silo_storage::search::SearchBackend>,
+) -> ApiSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(store)
+    .data(search)
     .data(identity)
     .data(Horizon(horizon))
     .extension(error::ErrorCodes)
