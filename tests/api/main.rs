@@ -10,5 +10,6 @@ mod http;
 mod opendata;
 mod rights;
 mod schema_sdl;
+mod search;
 mod storage;
 mod workflow;

@@ -14,6 +14,9 @@ use silo_domain::search::SearchDocument;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// An event with its first start and last end (none without occurrences).
+type SpanRow = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 impl Store {
     /// The documents of those of `ids` (all of `kind`) that are published; the others are
     /// not public and belong out of the index.
@@ -94,18 +97,17 @@ impl Store {
         &self,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)>, DomainError> {
-        let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-            occurrence::Entity::find()
-                .select_only()
-                .column(occurrence::Column::EventId)
-                .expr(Func::min(Expr::col(occurrence::Column::StartsAt)))
-                .expr(Func::max(Expr::col(occurrence::Column::EndsAt)))
-                .filter(occurrence::Column::EventId.is_in(ids.iter().copied()))
-                .group_by(occurrence::Column::EventId)
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .map_err(internal)?;
+        let rows: Vec<SpanRow> = occurrence::Entity::find()
+            .select_only()
+            .column(occurrence::Column::EventId)
+            .expr(Func::min(Expr::col(occurrence::Column::StartsAt)))
+            .expr(Func::max(Expr::col(occurrence::Column::EndsAt)))
+            .filter(occurrence::Column::EventId.is_in(ids.iter().copied()))
+            .group_by(occurrence::Column::EventId)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
         Ok(rows
             .into_iter()
             .filter_map(|(id, start, end)| Some((id, (start?, end?))))
