@@ -65,7 +65,9 @@ async fn build_if_needed(
         .position()
         .await
         .map_err(|e| silo_domain::DomainError::Internal(e.to_string()))?;
-    if position == 0 || position > store.outbox_head().await? {
+    let head = store.outbox_head().await?;
+    // Never built, or ahead of the database (which was replaced): built afresh.
+    if position.is_none_or(|p| p > head) {
         let items = store.rebuild_search(index, |_| {}).await?;
         tracing::info!(items, "built the search index from the database");
     }

@@ -185,8 +185,8 @@ pub struct SearchError(pub String);
 pub trait SearchIndex: Send + Sync {
     /// Applies a batch; once it returns, searches see it.
     fn apply(&self, batch: SearchBatch) -> impl Future<Output = Result<(), SearchError>> + Send;
-    /// The outbox position the index reflects (0 when new).
-    fn position(&self) -> impl Future<Output = Result<i64, SearchError>> + Send;
+    /// The outbox position the index reflects; `None` when it was never built.
+    fn position(&self) -> impl Future<Output = Result<Option<i64>, SearchError>> + Send;
     fn search(
         &self,
         request: &SearchRequest,

@@ -95,7 +95,7 @@ struct Live {
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
-    /// The outbox position of the last commit.
+    /// The outbox position of the last commit (-1: never committed).
     position: AtomicI64,
 }
 
@@ -116,7 +116,7 @@ impl Live {
             .map_err(failed)?
             .payload
             .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
+            .unwrap_or(-1);
         Ok(Self {
             dir,
             index,
@@ -427,8 +427,9 @@ impl SearchIndex for EmbeddedIndex {
         })
     }
 
-    async fn position(&self) -> Result<i64, SearchError> {
-        Ok(self.live()?.position.load(Ordering::SeqCst))
+    async fn position(&self) -> Result<Option<i64>, SearchError> {
+        let position = self.live()?.position.load(Ordering::SeqCst);
+        Ok((position >= 0).then_some(position))
     }
 
     async fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {

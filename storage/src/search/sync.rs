@@ -28,7 +28,7 @@ impl Store {
     /// the index is current). Each changed item is read as it now is: published, it is
     /// (re)written; otherwise (draft, unpublished, taken down, deleted) removed.
     pub async fn sync_search(&self, index: &impl SearchIndex) -> Result<usize, DomainError> {
-        let position = index.position().await.map_err(unavailable)?;
+        let position = index.position().await.map_err(unavailable)?.unwrap_or(0);
         let records = self.outbox_after(position, SYNC_BATCH).await?;
         let Some(last) = records.last().map(|r| r.id) else {
             return Ok(0);
@@ -89,7 +89,7 @@ impl Store {
 
     /// How far `index` is behind the outbox.
     pub async fn search_lag(&self, index: &impl SearchIndex) -> Result<SearchLag, DomainError> {
-        let position = index.position().await.map_err(unavailable)?;
+        let position = index.position().await.map_err(unavailable)?.unwrap_or(0);
         let head = self.outbox_head().await?;
         let oldest = self.outbox_after(position, 1).await?;
         Ok(SearchLag {
