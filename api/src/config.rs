@@ -48,6 +48,12 @@ pub struct Settings {
     pub city_insee: Option<String>,
     /// Disk budget of the finished agenda exports kept to serve again, in MB (0: off).
     pub export_cache_mb: u64,
+    /// A Meilisearch server to search with instead of the embedded index.
+    pub meili_url: Option<String>,
+    /// Its API key (never logged).
+    pub meili_key: Option<String>,
+    /// The name of Silo's index there (also `{name}_meta` and, while rebuilding, `{name}_next`).
+    pub meili_index: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -76,6 +82,9 @@ impl std::fmt::Debug for Settings {
             .field("city_siret", &self.city_siret)
             .field("city_insee", &self.city_insee)
             .field("export_cache_mb", &self.export_cache_mb)
+            .field("meili_url", &self.meili_url)
+            .field("meili_key", &redacted(self.meili_key.is_some()))
+            .field("meili_index", &self.meili_index)
             .finish()
     }
 }
@@ -101,6 +110,9 @@ impl Default for Settings {
             city_siret: None,
             city_insee: None,
             export_cache_mb: 1024,
+            meili_url: None,
+            meili_key: None,
+            meili_index: "silo".to_owned(),
         }
     }
 }
@@ -130,6 +142,9 @@ impl Settings {
                 "city_siret",
                 "city_insee",
                 "export_cache_mb",
+                "meili_url",
+                "meili_key",
+                "meili_index",
             ]))
             .extract()
             .map_err(Box::new)

@@ -177,7 +177,7 @@ async fn readyz(store: web::Data<Store>, search: web::Data<SearchBackend>) -> Ht
 /// Prometheus text format.
 async fn metrics(store: web::Data<Store>, search: web::Data<SearchBackend>) -> HttpResponse {
     let mut body = format!(
-        "# HELP silo_sql_statements_total SQL statements run since start.\n\
+        "# HELP silo_sql_statements_total SQL statements run by requests since start (background workers excluded).\n\
          # TYPE silo_sql_statements_total counter\n\
          silo_sql_statements_total {}\n",
         store.statement_count()

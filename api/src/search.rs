@@ -2,9 +2,10 @@
 //! published content.
 
 use crate::config::Settings;
+use silo_domain::search::SearchError;
 use silo_domain::search::SearchIndex;
 use silo_storage::Store;
-use silo_storage::search::{EmbeddedIndex, SearchBackend};
+use silo_storage::search::{EmbeddedIndex, MeiliIndex, SearchBackend};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,20 +14,27 @@ const POLL: Duration = Duration::from_millis(100);
 /// The longest wait between retries while the backend or the database is down.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Opens the embedded index in `DATA_DIR/search`.
+/// The backend the settings choose: Meilisearch when `meili_url` is set, otherwise the
+/// embedded index in `DATA_DIR/search`.
 pub fn open(settings: &Settings) -> anyhow::Result<SearchBackend> {
-    EmbeddedIndex::open(&dir(settings))
-        .map_err(|e| anyhow::anyhow!("opening the search index: {e}"))
+    open_with(settings, EmbeddedIndex::open)
 }
 
-/// Opens the index to rebuild it beside a running server (`silo reindex`).
+/// The same, to rebuild it beside a running server (`silo reindex`).
 pub fn open_for_rebuild(settings: &Settings) -> anyhow::Result<SearchBackend> {
-    EmbeddedIndex::open_for_rebuild(&dir(settings))
-        .map_err(|e| anyhow::anyhow!("opening the search index: {e}"))
+    open_with(settings, EmbeddedIndex::open_for_rebuild)
 }
 
-fn dir(settings: &Settings) -> std::path::PathBuf {
-    settings.data_dir.join("search")
+fn open_with(
+    settings: &Settings,
+    embedded: fn(&std::path::Path) -> Result<EmbeddedIndex, SearchError>,
+) -> anyhow::Result<SearchBackend> {
+    let opened = match settings.meili_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => MeiliIndex::new(url, settings.meili_key.as_deref(), &settings.meili_index)
+            .map(SearchBackend::Meilisearch),
+        None => embedded(&settings.data_dir.join("search")).map(SearchBackend::Embedded),
+    };
+    opened.map_err(|e| anyhow::anyhow!("opening the search index: {e}"))
 }
 
 /// Rebuilds the index when it is new or ahead of the database (a replaced database), then

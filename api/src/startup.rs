@@ -85,7 +85,10 @@ impl Application {
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
         let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
         let scheduler = tokio::spawn(run_schedule(self.store.clone(), self.scheduler_tick));
-        let indexer = tokio::spawn(crate::search::keep_current(self.store.clone(), self.search));
+        let indexer = tokio::spawn(Store::uncounted(crate::search::keep_current(
+            self.store.clone(),
+            self.search,
+        )));
         let result = self.server.await;
         worker.abort();
         scheduler.abort();

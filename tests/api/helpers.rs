@@ -139,11 +139,20 @@ pub async fn spawn_app_on(url: DatabaseUrl) -> TestApp {
 
 /// Starts a server whose scheduler ticks every `tick_secs`.
 async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
+    spawn_app_with(url, tick_secs, |_| {}).await
+}
+
+/// Starts a server with the test settings changed by `adjust`.
+pub async fn spawn_app_with(
+    url: DatabaseUrl,
+    tick_secs: u64,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         silo_api::telemetry::init("pretty");
     }
     let data_dir = std::env::temp_dir().join(format!("silo-test-{}", uuid::Uuid::new_v4()));
-    let settings = Settings {
+    let mut settings = Settings {
         listen: "127.0.0.1:0".to_owned(),
         database_url: Some(url.expose().to_owned()),
         workers: 1,
@@ -155,6 +164,7 @@ async fn spawn_app_ticking(url: DatabaseUrl, tick_secs: u64) -> TestApp {
         data_dir: data_dir.clone(),
         ..Settings::default()
     };
+    adjust(&mut settings);
     let store = Store::open(&url, &PoolSettings::default())
         .await
         .expect("open store");

@@ -7,6 +7,7 @@ mod audit;
 mod bad_input;
 mod directory;
 mod http;
+mod meili_fake;
 mod opendata;
 mod rights;
 mod schema_sdl;

@@ -123,7 +123,11 @@ async fn login(app: &TestApp, email: &str) -> String {
 /// Culture (with Libraries below it) and Sports, one user per kind of caller, a site
 /// showing Culture with a key.
 pub(crate) async fn city(backend: Backend) -> City {
-    let app = spawn_app_on(fresh_database(backend).await).await;
+    city_on(spawn_app_on(fresh_database(backend).await).await).await
+}
+
+/// The same city, built through `app` (a server over a fresh database).
+pub(crate) async fn city_on(app: TestApp) -> City {
     let store = &app.store;
     let culture = admin::create_department(store, "Culture", Some("culture".into()), None, false)
         .await

@@ -302,6 +302,28 @@ async fn the_embedded_index_conforms() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// The Meilisearch adapter: against a real server when `SILO_TEST_MEILI_URL` (and
+/// `SILO_TEST_MEILI_KEY`) is set, otherwise against the in-process fake of its API.
+#[tokio::test]
+async fn the_meilisearch_adapter_conforms() {
+    let url = match std::env::var("SILO_TEST_MEILI_URL") {
+        Ok(url) => url,
+        Err(_) => crate::meili_fake::spawn().await,
+    };
+    let key = std::env::var("SILO_TEST_MEILI_KEY").ok();
+    let uid = format!("silo_test_{}", Uuid::new_v4().simple());
+    let index = silo_storage::search::MeiliIndex::connect(&url, key.as_deref(), &uid)
+        .await
+        .unwrap();
+    conformance(&index).await;
+    // Connecting again finds the index, its documents and its position.
+    let again = silo_storage::search::MeiliIndex::connect(&url, key.as_deref(), &uid)
+        .await
+        .unwrap();
+    assert_eq!(again.position().await.unwrap(), Some(12));
+    assert_eq!(found(&again, &ask("bal")).await, [id(200)]);
+}
+
 const SEARCH: &str = "query($q: String!, $kinds: [ContentKind!], $filter: SearchFilter, $first: Int) {
   search(q: $q, kinds: $kinds, filter: $filter, first: $first) {
     totalCount
@@ -440,61 +462,79 @@ both_backends!(
     publishing_and_taking_down_reach_search_within_a_second,
     |b: Backend| async move {
         let city = city(b).await;
-        let app = &city.app;
-        let token = city.token(Who::Publisher).unwrap();
-        let created = app
-            .query_as(
-                token,
-                "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
-                json!({ "input": { "departmentId": city.culture, "title": "Régate des étudiants", "startsAt": "2027-05-01T10:00:00Z" } }),
-            )
-            .await;
-        let event = created["createEvent"]["id"].as_str().unwrap().to_owned();
-        // A draft is never found.
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-        let draft = search_until(app, json!({ "q": "regate" }), None, |_| true).await;
-        assert_eq!(draft["totalCount"], 0, "{draft}");
-
-        app.query_as(
-            token,
-            "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
-            json!({ "id": event }),
-        )
-        .await;
-        let published_at = std::time::Instant::now();
-        let found = search_until(app, json!({ "q": "regates etudiant" }), None, |s| {
-            s["totalCount"] == 1
-        })
-        .await;
-        assert_eq!(titles(&found), ["Régate des étudiants"]);
-        assert!(
-            published_at.elapsed() < std::time::Duration::from_secs(1),
-            "indexed in {:?}",
-            published_at.elapsed()
-        );
-
-        app.query_as(
-            token,
-            "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"erreur\") { __typename } }",
-            json!({ "id": event }),
-        )
-        .await;
-        // Gone from the answer at once (the hit is checked against the database), and
-        // from the index within a second.
-        let (_, body) = app.post(SEARCH, json!({ "q": "regate" }), None).await;
-        assert!(
-            body["data"]["search"]["edges"]
-                .as_array()
-                .unwrap()
-                .is_empty(),
-            "{body}"
-        );
-        let taken_down_at = std::time::Instant::now();
-        let gone = search_until(app, json!({ "q": "regate" }), None, |s| {
-            s["totalCount"] == 0
-        })
-        .await;
-        assert_eq!(gone["totalCount"], 0);
-        assert!(taken_down_at.elapsed() < std::time::Duration::from_secs(1));
+        publish_then_take_down(&city).await;
     }
 );
+
+both_backends!(
+    the_server_searches_with_meilisearch_when_told,
+    |b: Backend| async move {
+        let meili = crate::meili_fake::spawn().await;
+        let database = crate::helpers::fresh_database(b).await;
+        let app = crate::helpers::spawn_app_with(database, 3_600, |settings| {
+            settings.meili_url = Some(meili.clone());
+            settings.meili_index = format!("silo_{}", Uuid::new_v4().simple());
+        })
+        .await;
+        let city = crate::rights::city_on(app).await;
+        publish_then_take_down(&city).await;
+    }
+);
+
+/// A draft is never found; once published it is found within a second; taken down, it
+/// is gone from the answer at once and from the index within a second.
+async fn publish_then_take_down(city: &crate::rights::City) {
+    let app = &city.app;
+    let token = city.token(Who::Publisher).unwrap();
+    let created = app
+        .query_as(
+            token,
+            "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+            json!({ "input": { "departmentId": city.culture, "title": "Régate des étudiants", "startsAt": "2027-05-01T10:00:00Z" } }),
+        )
+        .await;
+    let event = created["createEvent"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let draft = search_until(app, json!({ "q": "regate" }), None, |_| true).await;
+    assert_eq!(draft["totalCount"], 0, "{draft}");
+
+    app.query_as(
+        token,
+        "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+        json!({ "id": event }),
+    )
+    .await;
+    let published_at = std::time::Instant::now();
+    let found = search_until(app, json!({ "q": "regates etudiant" }), None, |s| {
+        s["totalCount"] == 1
+    })
+    .await;
+    assert_eq!(titles(&found), ["Régate des étudiants"]);
+    assert!(
+        published_at.elapsed() < std::time::Duration::from_secs(1),
+        "indexed in {:?}",
+        published_at.elapsed()
+    );
+
+    app.query_as(
+        token,
+        "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"erreur\") { __typename } }",
+        json!({ "id": event }),
+    )
+    .await;
+    let (_, body) = app.post(SEARCH, json!({ "q": "regate" }), None).await;
+    assert!(
+        body["data"]["search"]["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{body}"
+    );
+    let taken_down_at = std::time::Instant::now();
+    let gone = search_until(app, json!({ "q": "regate" }), None, |s| {
+        s["totalCount"] == 0
+    })
+    .await;
+    assert_eq!(gone["totalCount"], 0);
+    assert!(taken_down_at.elapsed() < std::time::Duration::from_secs(1));
+}

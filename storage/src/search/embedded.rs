@@ -7,6 +7,7 @@
 //! crash. A rebuild writes a new index beside the live one and swaps a pointer file; a
 //! server adopts the new index at its next read of the position.
 
+use super::{escape_html, kind_of};
 use silo_domain::content::ContentKind;
 use silo_domain::search::{
     Facets, SearchBatch, SearchDocument, SearchError, SearchHit, SearchIndex, SearchRequest,
@@ -585,16 +586,6 @@ fn sweep(root: &Path, live: &Path) {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
-}
-
-fn kind_of(raw: &str) -> Option<ContentKind> {
-    ContentKind::ALL.into_iter().find(|k| k.as_str() == raw)
-}
-
-fn escape_html(raw: &str) -> String {
-    raw.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn failed(e: impl std::fmt::Display) -> SearchError {

@@ -35,10 +35,7 @@ impl Store {
         };
         let mut changed: BTreeMap<ContentKind, BTreeSet<Uuid>> = BTreeMap::new();
         for record in &records {
-            if let Some(kind) = ContentKind::ALL
-                .into_iter()
-                .find(|k| k.as_str() == record.aggregate)
-            {
+            if let Some(kind) = super::kind_of(&record.aggregate) {
                 changed.entry(kind).or_default().insert(record.aggregate_id);
             }
         }
