@@ -29,6 +29,11 @@ struct State {
 
 /// A running fake; its base URL.
 pub async fn spawn() -> String {
+    spawn_on(0).await
+}
+
+/// A fake on `port` (0: any free port).
+pub async fn spawn_on(port: u16) -> String {
     let state = web::Data::new(Mutex::new(State::default()));
     let server = HttpServer::new(move || {
         App::new()
@@ -49,7 +54,7 @@ pub async fn spawn() -> String {
             .route("/tasks/{uid}", web::get().to(get_task))
     })
     .workers(1)
-    .bind("127.0.0.1:0")
+    .bind(("127.0.0.1", port))
     .expect("bind the fake");
     let port = server.addrs()[0].port();
     tokio::spawn(server.run());

@@ -481,6 +481,75 @@ both_backends!(
     }
 );
 
+both_backends!(
+    changes_made_while_meilisearch_is_down_are_indexed_when_it_is_back,
+    |b: Backend| async move {
+        // A port where nothing listens yet.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let database = crate::helpers::fresh_database(b).await;
+        let app = crate::helpers::spawn_app_with(database, 3_600, |settings| {
+            settings.meili_url = Some(format!("http://127.0.0.1:{port}"));
+        })
+        .await;
+        let city = crate::rights::city_on(app).await;
+        let app = &city.app;
+        let token = city.token(Who::Publisher).unwrap();
+        for title in ["Tournoi de belote", "Tournoi de tarot", "Tournoi d'échecs"] {
+            let created = app
+                .query_as(
+                    token,
+                    "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+                    json!({ "input": { "departmentId": city.culture, "title": title, "startsAt": "2027-05-01T10:00:00Z" } }),
+                )
+                .await;
+            app.query_as(
+                token,
+                "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+                json!({ "id": created["createEvent"]["id"] }),
+            )
+            .await;
+        }
+        // Meanwhile a search says the backend fails, without a 5xx, and /readyz the lag.
+        let (status, body) = app.post(SEARCH, json!({ "q": "tournoi" }), None).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INTERNAL",
+            "{body}"
+        );
+        let ready = app
+            .client
+            .get(format!("{}/readyz", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert!(ready.text().await.unwrap().contains("search: unavailable"));
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+
+        crate::meili_fake::spawn_on(port).await;
+        let started = std::time::Instant::now();
+        let mut found = Value::Null;
+        while started.elapsed() < std::time::Duration::from_secs(20) {
+            let (_, body) = app.post(SEARCH, json!({ "q": "tournoi" }), None).await;
+            found = body["data"]["search"].clone();
+            if found["totalCount"] == 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let mut titles = titles(&found);
+        titles.sort();
+        assert_eq!(
+            titles,
+            ["Tournoi d'échecs", "Tournoi de belote", "Tournoi de tarot"],
+            "{found}"
+        );
+    }
+);
+
 /// A draft is never found; once published it is found within a second; taken down, it
 /// is gone from the answer at once and from the index within a second.
 async fn publish_then_take_down(city: &crate::rights::City) {
