@@ -101,24 +101,6 @@ impl SearchDocument {
             ends_at: span.map(|s| s.1),
         }
     }
-
-    /// Whether a site with this scope shows the document (the same rule as the
-    /// database's `in_scope`).
-    pub fn in_scope(&self, scope: &SiteScope) -> bool {
-        (self.all_sites || self.site_ids.contains(&scope.site_id))
-            && (scope.department_ids.is_empty()
-                || scope.department_ids.contains(&self.department_id))
-            && (scope.category_ids.is_empty()
-                || scope
-                    .category_ids
-                    .iter()
-                    .any(|c| self.category_ids.contains(c) || self.tag_ids.contains(c)))
-            && (scope.tag_ids.is_empty()
-                || scope
-                    .tag_ids
-                    .iter()
-                    .any(|t| self.category_ids.contains(t) || self.tag_ids.contains(t)))
-    }
 }
 
 /// A search: words, kinds, filters and the page wanted.
@@ -140,6 +122,67 @@ pub struct SearchRequest {
     pub to: Option<DateTime<Utc>>,
     pub offset: usize,
     pub limit: usize,
+}
+
+/// A document attribute the filters test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribute {
+    /// `event`, `association`…
+    Kind,
+    /// Category and tag ids.
+    Terms,
+    Department,
+    /// `all`, or the ids of the sites a document targets.
+    Sites,
+}
+
+/// The site value of a document shown on every site.
+pub const ALL_SITES: &str = "all";
+
+/// One condition of a search's filters, all of which must hold: the request's filters
+/// and its site's channel in one list, which each backend translates into its own terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Clause {
+    /// The attribute holds one of these values.
+    AnyOf(Attribute, Vec<String>),
+    /// Located within the radius.
+    Near(Near),
+    /// An event starting before this instant.
+    StartsBefore(DateTime<Utc>),
+    /// An event ending at or after this instant.
+    EndsFrom(DateTime<Utc>),
+}
+
+impl SearchRequest {
+    /// The filters as clauses.
+    pub fn clauses(&self) -> Vec<Clause> {
+        let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+        let mut clauses = Vec::new();
+        let mut any_of = |attribute, values: Vec<String>| {
+            if !values.is_empty() {
+                clauses.push(Clause::AnyOf(attribute, values));
+            }
+        };
+        any_of(
+            Attribute::Kind,
+            self.kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+        );
+        any_of(Attribute::Terms, ids(&self.category_ids));
+        any_of(Attribute::Department, ids(&self.department_ids));
+        if let Some(scope) = &self.scope {
+            any_of(
+                Attribute::Sites,
+                vec![ALL_SITES.to_owned(), scope.site_id.to_string()],
+            );
+            any_of(Attribute::Department, ids(&scope.department_ids));
+            any_of(Attribute::Terms, ids(&scope.category_ids));
+            any_of(Attribute::Terms, ids(&scope.tag_ids));
+        }
+        clauses.extend(self.near.map(Clause::Near));
+        clauses.extend(self.to.map(Clause::StartsBefore));
+        clauses.extend(self.from.map(Clause::EndsFrom));
+        clauses
+    }
 }
 
 /// One hit, best first; the snippets mark the matched words with `<mark>`.
@@ -206,28 +249,39 @@ pub fn sort_counts<T: Ord>(counts: &mut [(T, u64)]) {
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
 }
 
-/// Whether `doc` passes the request's filters (not the words): one definition the
-/// backends' tests and the in-process checks agree on.
-pub fn passes_filters(doc: &SearchDocument, request: &SearchRequest) -> bool {
-    (request.kinds.is_empty() || request.kinds.contains(&doc.kind))
-        && (request.category_ids.is_empty()
-            || request
-                .category_ids
-                .iter()
-                .any(|c| doc.category_ids.contains(c) || doc.tag_ids.contains(c)))
-        && (request.department_ids.is_empty()
-            || request.department_ids.contains(&doc.department_id))
-        && request.scope.as_ref().is_none_or(|s| doc.in_scope(s))
-        && request.near.as_ref().is_none_or(|near| {
-            doc.geo
-                .is_some_and(|g| g.distance_km(&near.center) <= near.radius_km)
-        })
-        && (request.from.is_none() && request.to.is_none()
-            || match (doc.starts_at, doc.ends_at) {
-                (Some(start), Some(end)) => {
-                    request.to.is_none_or(|to| start < to)
-                        && request.from.is_none_or(|from| end >= from)
-                }
-                _ => false,
-            })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_requests_filters_and_its_sites_channel_become_clauses() {
+        let (site, culture, music) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let to = Utc::now();
+        let request = SearchRequest {
+            kinds: vec![ContentKind::Event],
+            category_ids: vec![music],
+            scope: Some(SiteScope {
+                site_id: site,
+                department_ids: vec![culture],
+                category_ids: Vec::new(),
+                tag_ids: Vec::new(),
+            }),
+            to: Some(to),
+            ..SearchRequest::default()
+        };
+        assert_eq!(
+            request.clauses(),
+            [
+                Clause::AnyOf(Attribute::Kind, vec!["event".to_owned()]),
+                Clause::AnyOf(Attribute::Terms, vec![music.to_string()]),
+                Clause::AnyOf(Attribute::Sites, vec!["all".to_owned(), site.to_string()]),
+                Clause::AnyOf(Attribute::Department, vec![culture.to_string()]),
+                Clause::StartsBefore(to),
+            ]
+        );
+        assert!(
+            SearchRequest::default().clauses().is_empty(),
+            "no filter, no clause"
+        );
+    }
 }

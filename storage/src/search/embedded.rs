@@ -10,8 +10,8 @@
 use super::{escape_html, kind_of};
 use silo_domain::content::ContentKind;
 use silo_domain::search::{
-    Facets, SearchBatch, SearchDocument, SearchError, SearchHit, SearchIndex, SearchRequest,
-    SearchResults, sort_counts,
+    ALL_SITES, Attribute, Clause, Facets, SearchBatch, SearchDocument, SearchError, SearchHit,
+    SearchIndex, SearchRequest, SearchResults, sort_counts,
 };
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -159,7 +159,7 @@ impl Live {
             f.facets => Facet::from(&format!("/department/{}", document.department_id)),
         );
         if document.all_sites {
-            doc.add_text(f.sites, "all");
+            doc.add_text(f.sites, ALL_SITES);
         }
         for site in &document.site_ids {
             doc.add_text(f.sites, site.to_string());
@@ -270,84 +270,28 @@ impl EmbeddedIndex {
                     .collect(),
             ))
         };
-        let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
-        if !request.kinds.is_empty() {
-            let kinds = request
-                .kinds
-                .iter()
-                .map(|k| k.as_str().to_owned())
-                .collect();
-            must.push((Occur::Must, any_of(f.kind, kinds)));
-        }
-        if !request.category_ids.is_empty() {
-            must.push((Occur::Must, any_of(f.terms, ids(&request.category_ids))));
-        }
-        if !request.department_ids.is_empty() {
-            must.push((
-                Occur::Must,
-                any_of(f.department, ids(&request.department_ids)),
-            ));
-        }
-        if let Some(scope) = &request.scope {
-            let sites = vec!["all".to_owned(), scope.site_id.to_string()];
-            must.push((Occur::Must, any_of(f.sites, sites)));
-            if !scope.department_ids.is_empty() {
-                must.push((
-                    Occur::Must,
-                    any_of(f.department, ids(&scope.department_ids)),
-                ));
-            }
-            if !scope.category_ids.is_empty() {
-                must.push((Occur::Must, any_of(f.terms, ids(&scope.category_ids))));
-            }
-            if !scope.tag_ids.is_empty() {
-                must.push((Occur::Must, any_of(f.terms, ids(&scope.tag_ids))));
-            }
-        }
-        if request.from.is_some() || request.to.is_some() {
-            // Events whose span meets the window: starts before `to`, ends at or after `from`.
-            let bound = |at: Option<chrono::DateTime<chrono::Utc>>, field| match at {
-                Some(at) => Bound::Included(Term::from_field_i64(field, at.timestamp())),
-                None => Bound::Unbounded,
-            };
-            let before_to = match request.to {
-                Some(to) => Bound::Excluded(Term::from_field_i64(f.starts, to.timestamp())),
-                None => Bound::Unbounded,
-            };
-            must.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
+        for clause in request.clauses() {
+            let query: Box<dyn Query> = match clause {
+                Clause::AnyOf(attribute, values) => {
+                    let field = match attribute {
+                        Attribute::Kind => f.kind,
+                        Attribute::Terms => f.terms,
+                        Attribute::Department => f.department,
+                        Attribute::Sites => f.sites,
+                    };
+                    any_of(field, values)
+                }
+                Clause::StartsBefore(to) => Box::new(RangeQuery::new(
                     Bound::Included(Term::from_field_i64(f.starts, i64::MIN)),
-                    before_to,
+                    Bound::Excluded(Term::from_field_i64(f.starts, to.timestamp())),
                 )),
-            ));
-            must.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    bound(request.from, f.ends),
+                Clause::EndsFrom(from) => Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.ends, from.timestamp())),
                     Bound::Included(Term::from_field_i64(f.ends, i64::MAX)),
                 )),
-            ));
-        }
-        if let Some(near) = request.near {
-            let predicate = FunctionPredicate::from(move |segment: &tantivy::SegmentReader| {
-                let lat = segment.fast_fields().f64("lat")?;
-                let lon = segment.fast_fields().f64("lon")?;
-                Ok(
-                    move |doc: tantivy::DocId| match (lat.first(doc), lon.first(doc)) {
-                        (Some(latitude), Some(longitude)) => {
-                            let at = silo_domain::field::GeoPoint {
-                                latitude,
-                                longitude,
-                            };
-                            at.distance_km(&near.center) <= near.radius_km
-                        }
-                        _ => false,
-                    },
-                )
-            });
-            let query: DocPredicateQuery = predicate.into();
-            must.push((Occur::Must, Box::new(query)));
+                Clause::Near(near) => Box::new(within(near)),
+            };
+            must.push((Occur::Must, query));
         }
         if must.is_empty() {
             return Ok(Box::new(AllQuery));
@@ -357,6 +301,27 @@ impl EmbeddedIndex {
         }
         Ok(Box::new(BooleanQuery::new(must)))
     }
+}
+
+/// Documents whose coordinates are within the radius (exact great-circle distance).
+fn within(near: silo_domain::query::Near) -> DocPredicateQuery {
+    FunctionPredicate::from(move |segment: &tantivy::SegmentReader| {
+        let lat = segment.fast_fields().f64("lat")?;
+        let lon = segment.fast_fields().f64("lon")?;
+        Ok(
+            move |doc: tantivy::DocId| match (lat.first(doc), lon.first(doc)) {
+                (Some(latitude), Some(longitude)) => {
+                    let at = silo_domain::field::GeoPoint {
+                        latitude,
+                        longitude,
+                    };
+                    at.distance_km(&near.center) <= near.radius_km
+                }
+                _ => false,
+            },
+        )
+    })
+    .into()
 }
 
 /// The query's words as the index stores them (folded, stemmed).

@@ -18,8 +18,8 @@ use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 use silo_domain::content::ContentKind;
 use silo_domain::search::{
-    Facets, SearchBatch, SearchDocument, SearchError, SearchHit, SearchIndex, SearchRequest,
-    SearchResults, sort_counts,
+    ALL_SITES, Attribute, Clause, Facets, SearchBatch, SearchDocument, SearchError, SearchHit,
+    SearchIndex, SearchRequest, SearchResults, sort_counts,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,7 +82,7 @@ impl From<&SearchDocument> for MeiliDocument {
         let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
         let mut sites = ids(&d.site_ids);
         if d.all_sites {
-            sites.push("all".to_owned());
+            sites.push(ALL_SITES.to_owned());
         }
         Self {
             id: d.id.to_string(),
@@ -399,57 +399,29 @@ fn filter(request: &SearchRequest) -> String {
             .collect();
         format!("[{}]", quoted.join(", "))
     };
-    let ids = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
-    let mut clauses = Vec::new();
-    if !request.kinds.is_empty() {
-        let kinds = request
-            .kinds
-            .iter()
-            .map(|k| k.as_str().to_owned())
-            .collect();
-        clauses.push(format!("kind IN {}", list(kinds)));
-    }
-    if !request.category_ids.is_empty() {
-        clauses.push(format!("terms IN {}", list(ids(&request.category_ids))));
-    }
-    if !request.department_ids.is_empty() {
-        clauses.push(format!(
-            "department_id IN {}",
-            list(ids(&request.department_ids))
-        ));
-    }
-    if let Some(scope) = &request.scope {
-        clauses.push(format!(
-            "sites IN {}",
-            list(vec!["all".to_owned(), scope.site_id.to_string()])
-        ));
-        if !scope.department_ids.is_empty() {
-            clauses.push(format!(
-                "department_id IN {}",
-                list(ids(&scope.department_ids))
-            ));
-        }
-        if !scope.category_ids.is_empty() {
-            clauses.push(format!("terms IN {}", list(ids(&scope.category_ids))));
-        }
-        if !scope.tag_ids.is_empty() {
-            clauses.push(format!("terms IN {}", list(ids(&scope.tag_ids))));
-        }
-    }
-    if let Some(near) = &request.near {
-        clauses.push(format!(
-            "_geoRadius({}, {}, {})",
-            near.center.latitude,
-            near.center.longitude,
-            (near.radius_km * 1000.0).round() as i64
-        ));
-    }
-    if let Some(to) = request.to {
-        clauses.push(format!("starts_at < {}", to.timestamp()));
-    }
-    if let Some(from) = request.from {
-        clauses.push(format!("ends_at >= {}", from.timestamp()));
-    }
+    let clauses: Vec<String> = request
+        .clauses()
+        .into_iter()
+        .map(|clause| match clause {
+            Clause::AnyOf(attribute, values) => {
+                let attribute = match attribute {
+                    Attribute::Kind => "kind",
+                    Attribute::Terms => "terms",
+                    Attribute::Department => "department_id",
+                    Attribute::Sites => "sites",
+                };
+                format!("{attribute} IN {}", list(values))
+            }
+            Clause::Near(near) => format!(
+                "_geoRadius({}, {}, {})",
+                near.center.latitude,
+                near.center.longitude,
+                (near.radius_km * 1000.0).round() as i64
+            ),
+            Clause::StartsBefore(to) => format!("starts_at < {}", to.timestamp()),
+            Clause::EndsFrom(from) => format!("ends_at >= {}", from.timestamp()),
+        })
+        .collect();
     clauses.join(" AND ")
 }
 
