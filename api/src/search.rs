@@ -2,8 +2,7 @@
 //! published content.
 
 use crate::config::Settings;
-use silo_domain::search::SearchError;
-use silo_domain::search::SearchIndex;
+use silo_domain::search::{SearchError, SearchIndex};
 use silo_storage::Store;
 use silo_storage::search::{EmbeddedIndex, MeiliIndex, SearchBackend};
 use std::sync::Arc;
