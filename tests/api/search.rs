@@ -607,3 +607,48 @@ async fn publish_then_take_down(city: &crate::rights::City) {
     assert_eq!(gone["totalCount"], 0);
     assert!(taken_down_at.elapsed() < std::time::Duration::from_secs(1));
 }
+
+both_backends!(
+    a_moved_place_moves_its_items_in_search,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let app = &city.app;
+        let token = city.token(Who::Publisher).unwrap();
+        let place = app
+            .query_as(
+                token,
+                "mutation { createPlace(input: {name: \"Salle polyvalente\", city: \"Nantes\", latitude: 47.2184, longitude: -1.5536}) { id } }",
+                json!({}),
+            )
+            .await;
+        let place = place["createPlace"]["id"].as_str().unwrap().to_owned();
+        let created = app
+            .query_as(
+                token,
+                "mutation($input: EventInput!) { createEvent(input: $input) { id } }",
+                json!({ "input": { "departmentId": city.culture, "title": "Loto des écoles", "startsAt": "2027-05-01T10:00:00Z", "placeId": place } }),
+            )
+            .await;
+        app.query_as(
+            token,
+            "mutation($id: ID!) { publish(kind: EVENT, id: $id, expectedVersion: 1) { __typename } }",
+            json!({ "id": created["createEvent"]["id"] }),
+        )
+        .await;
+        let near = |latitude: f64, longitude: f64| json!({ "q": "loto", "filter": { "near": { "latitude": latitude, "longitude": longitude, "radiusKm": 5.0 } } });
+        let in_nantes =
+            search_until(app, near(47.2184, -1.5536), None, |s| s["totalCount"] == 1).await;
+        assert_eq!(in_nantes["totalCount"], 1, "{in_nantes}");
+        // The hall moves to Saint-Nazaire, about 55 km away: the event follows it.
+        app.query_as(
+            city.token(Who::Admin).unwrap(),
+            "mutation($id: ID!) { updatePlace(id: $id, expectedVersion: 1, input: {name: \"Salle polyvalente\", city: \"Saint-Nazaire\", latitude: 47.2735, longitude: -2.2138}) { id } }",
+            json!({ "id": place }),
+        )
+        .await;
+        let moved = search_until(app, near(47.2735, -2.2138), None, |s| s["totalCount"] == 1).await;
+        assert_eq!(moved["totalCount"], 1, "{moved}");
+        let gone = search_until(app, near(47.2184, -1.5536), None, |s| s["totalCount"] == 0).await;
+        assert_eq!(gone["totalCount"], 0, "{gone}");
+    }
+);

@@ -92,6 +92,37 @@ impl Store {
         })
     }
 
+    /// The published items located at one of these places.
+    pub async fn published_at_places(
+        &self,
+        place_ids: &[Uuid],
+    ) -> Result<Vec<(ContentKind, Uuid)>, DomainError> {
+        if place_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        macro_rules! at {
+            ($entity:ident, $kind:expr) => {{
+                use $entity as t;
+                t::Entity::find()
+                    .select_only()
+                    .column(t::Column::Id)
+                    .filter(t::Column::Status.eq(ContentStatus::Published.as_str()))
+                    .filter(t::Column::PlaceId.is_in(place_ids.iter().copied()))
+                    .into_tuple::<Uuid>()
+                    .all(&self.db)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .map(|id| ($kind, id))
+                    .collect::<Vec<_>>()
+            }};
+        }
+        let mut found = at!(event, ContentKind::Event);
+        found.extend(at!(association, ContentKind::Association));
+        found.extend(at!(public_service, ContentKind::PublicService));
+        Ok(found)
+    }
+
     /// Each event's first start and last end.
     async fn event_spans(
         &self,

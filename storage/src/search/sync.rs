@@ -34,10 +34,17 @@ impl Store {
             return Ok(0);
         };
         let mut changed: BTreeMap<ContentKind, BTreeSet<Uuid>> = BTreeMap::new();
+        let mut moved_places = Vec::new();
         for record in &records {
             if let Some(kind) = super::kind_of(&record.aggregate) {
                 changed.entry(kind).or_default().insert(record.aggregate_id);
+            } else if record.aggregate == "place" {
+                moved_places.push(record.aggregate_id);
             }
+        }
+        // A place edited (moved, renamed): the items there carry its coordinates.
+        for (kind, id) in self.published_at_places(&moved_places).await? {
+            changed.entry(kind).or_default().insert(id);
         }
         let mut batch = SearchBatch {
             position: last,
