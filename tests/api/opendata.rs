@@ -46,6 +46,11 @@ async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Re
     req.send().await.expect("request")
 }
 
+/// The JSON a GET of `path` answers.
+async fn json_at(app: &TestApp, path: &str) -> Value {
+    get(app, path, &[]).await.json().await.unwrap()
+}
+
 fn prop<'a>(component: &'a Component<'a>, name: &str) -> Option<&'a str> {
     component.find_prop(name).map(|p| p.val.as_str())
 }
@@ -757,18 +762,14 @@ both_backends!(
         )
         .await;
         let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let sync: Value = get(
+        let sync: Value = json_at(
             app,
             &format!(
                 "/opendata/agenda.json?{window}&updated_since={}",
                 since.replace('+', "%2B")
             ),
-            &[],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
         let titles: Vec<&str> = sync["events"]
             .as_array()
             .unwrap()
@@ -794,18 +795,14 @@ both_backends!(
             ]
         );
         // The JSON-LD graph syncs the same way: the changed events, then the tombstones.
-        let graph: Value = get(
+        let graph: Value = json_at(
             app,
             &format!(
                 "/opendata/agenda.jsonld?{window}&updated_since={}",
                 since.replace('+', "%2B")
             ),
-            &[],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
         let names: Vec<&str> = graph["@graph"]
             .as_array()
             .unwrap()
@@ -814,11 +811,7 @@ both_backends!(
             .collect();
         assert_eq!(names, ["Concert 0 (nouvelle salle)"]);
         assert_eq!(&graph["tombstones"], &sync["tombstones"]);
-        let full: Value = get(app, &format!("/opendata/agenda.jsonld?{window}"), &[])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let full = json_at(app, &format!("/opendata/agenda.jsonld?{window}")).await;
         assert!(full.get("tombstones").is_none(), "a full export has none");
 
         for (query, parameter) in [

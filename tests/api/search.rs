@@ -354,6 +354,16 @@ async fn search_until(
     }
 }
 
+/// The body a GET of `path` answers.
+async fn text_at(app: &TestApp, path: &str) -> String {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await;
+    response.unwrap().text().await.unwrap()
+}
+
 fn titles(search: &Value) -> Vec<String> {
     search["edges"]
         .as_array()
@@ -429,32 +439,10 @@ both_backends!(
             "{body}"
         );
         // The lag is reported.
-        let ready = app
-            .client
-            .get(format!("{}/readyz", app.address))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            ready
-                .text()
-                .await
-                .unwrap()
-                .contains("search: 0 changes behind")
-        );
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            metrics
-                .text()
-                .await
-                .unwrap()
-                .contains("silo_search_lag_changes 0")
-        );
+        let ready = text_at(&app, "/readyz").await;
+        assert!(ready.contains("search: 0 changes behind"), "{ready}");
+        let metrics = text_at(&app, "/metrics").await;
+        assert!(metrics.contains("silo_search_lag_changes 0"), "{metrics}");
     }
 );
 
@@ -520,13 +508,8 @@ both_backends!(
             body["errors"][0]["extensions"]["code"], "INTERNAL",
             "{body}"
         );
-        let ready = app
-            .client
-            .get(format!("{}/readyz", app.address))
-            .send()
-            .await
-            .unwrap();
-        assert!(ready.text().await.unwrap().contains("search: unavailable"));
+        let ready = text_at(app, "/readyz").await;
+        assert!(ready.contains("search: unavailable"), "{ready}");
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 
         crate::meili_fake::spawn_on(port).await;
