@@ -54,6 +54,20 @@ pub struct Settings {
     pub meili_key: Option<String>,
     /// The name of Silo's index there (also `{name}_meta` and, while rebuilding, `{name}_next`).
     pub meili_index: String,
+    /// Changes a subscription may fall behind before it ends with `SLOW_CONSUMER`.
+    pub subscription_buffer: usize,
+    /// Seconds a websocket message may wait for the client to read before the connection is closed.
+    pub subscription_send_timeout_secs: u64,
+    /// Seconds between keep-alive pings on subscription websockets (silent for three: closed).
+    pub keepalive_secs: u64,
+    /// Seconds a webhook receiver has to answer.
+    pub webhook_timeout_secs: u64,
+    /// The wait after a webhook endpoint's first failure, in ms; it doubles with each failure in a row.
+    pub webhook_retry_first_ms: u64,
+    /// The longest wait between two attempts at a failing endpoint, in seconds.
+    pub webhook_retry_max_secs: u64,
+    /// Failures in a row after which an endpoint is disabled (0: never).
+    pub webhook_failure_limit: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -85,6 +99,16 @@ impl std::fmt::Debug for Settings {
             .field("meili_url", &self.meili_url)
             .field("meili_key", &redacted(self.meili_key.is_some()))
             .field("meili_index", &self.meili_index)
+            .field("subscription_buffer", &self.subscription_buffer)
+            .field(
+                "subscription_send_timeout_secs",
+                &self.subscription_send_timeout_secs,
+            )
+            .field("keepalive_secs", &self.keepalive_secs)
+            .field("webhook_timeout_secs", &self.webhook_timeout_secs)
+            .field("webhook_retry_first_ms", &self.webhook_retry_first_ms)
+            .field("webhook_retry_max_secs", &self.webhook_retry_max_secs)
+            .field("webhook_failure_limit", &self.webhook_failure_limit)
             .finish()
     }
 }
@@ -113,6 +137,13 @@ impl Default for Settings {
             meili_url: None,
             meili_key: None,
             meili_index: "silo".to_owned(),
+            subscription_buffer: 1024,
+            subscription_send_timeout_secs: 10,
+            keepalive_secs: 15,
+            webhook_timeout_secs: 10,
+            webhook_retry_first_ms: 5000,
+            webhook_retry_max_secs: 3600,
+            webhook_failure_limit: 50,
         }
     }
 }
@@ -145,6 +176,13 @@ impl Settings {
                 "meili_url",
                 "meili_key",
                 "meili_index",
+                "subscription_buffer",
+                "subscription_send_timeout_secs",
+                "keepalive_secs",
+                "webhook_timeout_secs",
+                "webhook_retry_first_ms",
+                "webhook_retry_max_secs",
+                "webhook_failure_limit",
             ]))
             .extract()
             .map_err(Box::new)
@@ -164,6 +202,25 @@ impl Settings {
             std::fs::create_dir_all(&self.data_dir)?;
         }
         Ok(())
+    }
+
+    /// When a failing webhook endpoint is tried again, and when it is given up on.
+    pub fn webhook_retries(&self) -> silo_domain::webhook::RetryPolicy {
+        silo_domain::webhook::RetryPolicy {
+            first: chrono::Duration::milliseconds(self.webhook_retry_first_ms.max(1) as i64),
+            longest: chrono::Duration::seconds(self.webhook_retry_max_secs.max(1) as i64),
+            failure_limit: self.webhook_failure_limit,
+        }
+    }
+
+    /// How subscription websockets are kept alive and bounded.
+    pub fn liveness(&self) -> crate::websocket::Liveness {
+        crate::websocket::Liveness {
+            keepalive: std::time::Duration::from_secs(self.keepalive_secs.max(1)),
+            send_timeout: std::time::Duration::from_secs(
+                self.subscription_send_timeout_secs.max(1),
+            ),
+        }
     }
 
     pub fn horizon(&self) -> chrono::Duration {

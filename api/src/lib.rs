@@ -2,6 +2,7 @@
 //! configuration and the CLI commands. Thin glue: every rule lives in `silo-domain`.
 
 pub mod admin;
+pub mod changes;
 pub mod config;
 pub mod graphql;
 pub mod identity;
@@ -10,6 +11,8 @@ pub mod routes;
 pub mod search;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
+pub mod websocket;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -15,6 +15,12 @@ pub const SITE_HEADER: &str = "x-silo-site";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
+        .route(
+            "/graphql",
+            web::get()
+                .guard(actix_web::guard::fn_guard(crate::websocket::is_upgrade))
+                .to(crate::websocket::accept),
+        )
         .route("/graphql", web::get().to(graphql_get))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))

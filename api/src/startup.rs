@@ -18,6 +18,8 @@ pub struct Application {
     server: Server,
     store: Store,
     search: Arc<SearchBackend>,
+    feed: Arc<crate::changes::ChangeFeed>,
+    webhooks: crate::webhooks::WebhookSender,
 }
 
 impl Application {
@@ -34,11 +36,20 @@ impl Application {
             chrono::Duration::days(i64::from(settings.refresh_token_days)),
         );
         let search = Arc::new(crate::search::open(settings)?);
+        let feed = Arc::new(crate::changes::ChangeFeed::new(
+            settings.subscription_buffer,
+        ));
+        let webhooks = crate::webhooks::WebhookSender::new(
+            store.clone(),
+            settings.webhook_retries(),
+            Duration::from_secs(settings.webhook_timeout_secs.max(1)),
+        )?;
         let schema = build_schema(
             store.clone(),
             identity.clone(),
             settings.horizon(),
             search.clone(),
+            feed.clone(),
         );
         let data_identity = web::Data::new(identity);
         let data_store = web::Data::new(store.clone());
@@ -46,6 +57,8 @@ impl Application {
         let data_publisher = web::Data::new(crate::opendata::Publisher::from_settings(settings)?);
         let data_snapshots = web::Data::new(open_snapshots(settings));
         let data_search = web::Data::from(search.clone());
+        let data_feed = web::Data::from(feed.clone());
+        let data_liveness = web::Data::new(settings.liveness());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(tracing_actix_web::TracingLogger::default())
@@ -55,6 +68,8 @@ impl Application {
                 .app_data(data_publisher.clone())
                 .app_data(data_snapshots.clone())
                 .app_data(data_search.clone())
+                .app_data(data_feed.clone())
+                .app_data(data_liveness.clone())
                 .configure(crate::routes::configure)
                 .configure(crate::opendata::configure)
         })
@@ -69,6 +84,8 @@ impl Application {
             server: server.run(),
             store,
             search,
+            feed,
+            webhooks,
         })
     }
 
@@ -80,8 +97,9 @@ impl Application {
         &self.store
     }
 
-    /// Runs until the server stops, moving the occurrence horizon and carrying out the
-    /// scheduled publications.
+    /// Runs until the server stops, moving the occurrence horizon, carrying out the
+    /// scheduled publications, and telling subscribers, webhooks and the search index of
+    /// changes.
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
         let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
         let scheduler = tokio::spawn(run_schedule(self.store.clone(), self.scheduler_tick));
@@ -89,10 +107,15 @@ impl Application {
             self.store.clone(),
             self.search,
         )));
+        let feed = tokio::spawn(Store::uncounted(crate::changes::follow(
+            self.store.clone(),
+            self.feed.clone(),
+        )));
+        let webhooks = tokio::spawn(Store::uncounted(self.webhooks.run(self.feed)));
         let result = self.server.await;
-        worker.abort();
-        scheduler.abort();
-        indexer.abort();
+        for task in [worker, scheduler, indexer, feed, webhooks] {
+            task.abort();
+        }
         result
     }
 }

@@ -31,6 +31,8 @@ pub enum Authority {
     Operator,
     /// The scheduler carrying out a publication or an unpublication someone scheduled.
     Scheduler,
+    /// The webhook sender disabling an endpoint that failed too many times in a row.
+    WebhookSender,
 }
 
 impl Actor {
@@ -61,6 +63,13 @@ impl Actor {
             authority: Authority::Scheduler,
         }
     }
+
+    pub fn webhook_sender() -> Self {
+        Self {
+            user_id: None,
+            authority: Authority::WebhookSender,
+        }
+    }
 }
 
 impl Authority {
@@ -77,6 +86,7 @@ impl Authority {
             Self::OwnAccount => json!({ "kind": "own_account" }),
             Self::Operator => json!({ "kind": "operator" }),
             Self::Scheduler => json!({ "kind": "scheduler" }),
+            Self::WebhookSender => json!({ "kind": "webhook_sender" }),
         }
     }
 }
@@ -318,6 +328,7 @@ pub fn describe_right(right: &Value, name: impl Fn(&str) -> Option<String>) -> S
         "own_account" => "their own account".to_owned(),
         "operator" => "server operator (silo command line)".to_owned(),
         "scheduler" => "the scheduler, carrying out a scheduled publication".to_owned(),
+        "webhook_sender" => "the webhook sender, after failures in a row".to_owned(),
         "public" => "no right needed".to_owned(),
         other => format!("unknown right `{other}`"),
     }

@@ -30,6 +30,11 @@ impl ContentKind {
             Self::PublicService => "public_service",
         }
     }
+
+    /// The kind named by [`as_str`](Self::as_str).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
 }
 
 /// Where a piece of content stands in the editorial workflow.

@@ -2,7 +2,7 @@
 //! version. Writes and the rights policy handle all four kinds through it.
 
 use crate::association::Association;
-use crate::content::{ContentKind, Publication};
+use crate::content::{ContentKind, Publication, SiteTargets};
 use crate::event::Event;
 use crate::news::NewsArticle;
 use crate::public_service::PublicService;
@@ -73,6 +73,21 @@ impl ContentItem {
         }
     }
 
+    /// What a site's channel tests: the sites the item targets, its categories and tags.
+    pub fn channel_marks(&self) -> ChannelMarks<'_> {
+        let (sites, category_ids, tag_ids): (_, _, &[Uuid]) = match self {
+            Self::Event(e) => (&e.fields.sites, &e.fields.category_ids, &e.fields.tag_ids),
+            Self::Association(a) => (&a.fields.sites, &a.fields.category_ids, &[]),
+            Self::NewsArticle(n) => (&n.fields.sites, &n.fields.category_ids, &n.fields.tag_ids),
+            Self::PublicService(s) => (&s.fields.sites, &s.fields.category_ids, &[]),
+        };
+        ChannelMarks {
+            sites,
+            category_ids,
+            tag_ids,
+        }
+    }
+
     pub fn publication(&self) -> &Publication {
         match self {
             Self::Event(e) => &e.publication,
@@ -118,6 +133,14 @@ impl ContentItem {
         }
         Some(next)
     }
+}
+
+/// An item's attributes a site's channel is decided on.
+#[derive(Debug, Clone, Copy)]
+pub struct ChannelMarks<'a> {
+    pub sites: &'a SiteTargets,
+    pub category_ids: &'a [Uuid],
+    pub tag_ids: &'a [Uuid],
 }
 
 /// One field that differs between two saved versions (dotted path, JSON values).

@@ -19,6 +19,7 @@ pub mod ical;
 pub mod item;
 pub mod markdown;
 pub mod news;
+pub mod notification;
 pub mod opening_hours;
 pub mod place;
 pub mod public_service;
@@ -29,6 +30,7 @@ pub mod search;
 pub mod services_json;
 pub mod site;
 pub mod slots;
+pub mod webhook;
 pub mod workflow;
 
 pub use error::{DomainError, FieldError, Invalid, Violations};

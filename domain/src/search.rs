@@ -41,23 +41,17 @@ impl SearchDocument {
         geo: Option<GeoPoint>,
         span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     ) -> Self {
-        let (title, parts, sites, categories, tags): (&str, Vec<&str>, _, _, &[Uuid]) = match item {
+        let (title, parts): (&str, Vec<&str>) = match item {
             ContentItem::Event(e) => (
                 &e.fields.title,
                 vec![
                     e.fields.summary.as_deref().unwrap_or(""),
                     &e.fields.body_markdown,
                 ],
-                &e.fields.sites,
-                &e.fields.category_ids,
-                &e.fields.tag_ids,
             ),
             ContentItem::Association(a) => (
                 &a.fields.name,
                 vec![a.fields.purpose.as_deref().unwrap_or("")],
-                &a.fields.sites,
-                &a.fields.category_ids,
-                &[],
             ),
             ContentItem::NewsArticle(n) => (
                 &n.fields.title,
@@ -65,24 +59,16 @@ impl SearchDocument {
                     n.fields.summary.as_deref().unwrap_or(""),
                     &n.fields.body_markdown,
                 ],
-                &n.fields.sites,
-                &n.fields.category_ids,
-                &n.fields.tag_ids,
             ),
-            ContentItem::PublicService(s) => (
-                &s.fields.name,
-                vec![&s.fields.description_markdown],
-                &s.fields.sites,
-                &s.fields.category_ids,
-                &[],
-            ),
+            ContentItem::PublicService(s) => (&s.fields.name, vec![&s.fields.description_markdown]),
         };
+        let marks = item.channel_marks();
         let text: Vec<String> = parts
             .into_iter()
             .filter(|p| !p.trim().is_empty())
             .map(crate::markdown::plain_text)
             .collect();
-        let (all_sites, site_ids) = match sites {
+        let (all_sites, site_ids) = match marks.sites {
             crate::content::SiteTargets::All => (true, Vec::new()),
             crate::content::SiteTargets::Only(ids) => (false, ids.clone()),
         };
@@ -94,8 +80,8 @@ impl SearchDocument {
             department_id: item.department_id(),
             all_sites,
             site_ids,
-            category_ids: categories.clone(),
-            tag_ids: tags.to_vec(),
+            category_ids: marks.category_ids.to_vec(),
+            tag_ids: marks.tag_ids.to_vec(),
             geo,
             starts_at: span.map(|s| s.0),
             ends_at: span.map(|s| s.1),

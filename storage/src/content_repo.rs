@@ -615,12 +615,18 @@ fn content_event(item: &ContentItem, change: Change, actor: &Actor) -> OutboxEve
     }
 }
 
-/// What the outbox and the audit log keep of an item's state.
+/// What the outbox and the audit log keep of an item's state: enough for the change
+/// feed to decide, without reading the item again, who may be told of the change.
 fn content_summary(item: &ContentItem, status: ContentStatus, version: i32) -> serde_json::Value {
+    let marks = item.channel_marks();
     serde_json::json!({
         "slug": item.slug(),
         "label": item.label(),
         "status": status.as_str(),
         "version": version,
+        "createdBy": item.publication().created_by,
+        "sites": marks.sites,
+        "categoryIds": marks.category_ids,
+        "tagIds": marks.tag_ids,
     })
 }

@@ -21,6 +21,7 @@ pub mod search;
 mod service_repo;
 mod session_repo;
 mod slot_repo;
+mod webhook_repo;
 mod write;
 
 pub use audit_log::{AuditFilter, Verification};
@@ -31,6 +32,10 @@ pub use identity_repo::{AccountFlags, MembershipRecord, UserAccount};
 pub use opendata_repo::{DataVersion, Tombstone};
 pub use reference_repo::Reference;
 pub use session_repo::{RefreshOutcome, SiteKeyRecord};
+pub use webhook_repo::{
+    AttemptOutcome, DeliveryQuery, DeliveryStatus, WebhookChanges, WebhookDelivery,
+    WebhookEndpoint, WebhookSecrets,
+};
 
 use sea_orm::{DatabaseConnection, DbErr, SqlErr};
 use silo_domain::DomainError;

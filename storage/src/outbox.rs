@@ -11,7 +11,13 @@ use sea_orm::{
 };
 use silo_domain::DomainError;
 use silo_domain::audit::Actor;
+use silo_domain::content::{ContentKind, ContentStatus};
+use silo_domain::notification::{ChangeType, ContentChange};
 use uuid::Uuid;
+
+/// The PostgreSQL channel every commit that wrote to the outbox notifies: the change feed
+/// of every process wakes on it instead of waiting for its next poll.
+pub const NOTIFY_CHANNEL: &str = "silo_outbox";
 
 /// What happened to an aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,36 +100,106 @@ pub(crate) async fn append(
     .exec_without_returning(txn)
     .await
     .map_err(internal)?;
+    // Delivered at commit, and only if the transaction commits.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!("NOTIFY {NOTIFY_CHANNEL}"))
+            .await
+            .map_err(internal)?;
+    }
     Ok(())
 }
 
+impl OutboxRecord {
+    /// The change of an item of content this record tells of; `None` for the other
+    /// aggregates (users, sites, places…).
+    pub fn content_change(&self) -> Option<ContentChange> {
+        let kind = ContentKind::parse(&self.aggregate)?;
+        let p = &self.payload;
+        let field = |name: &str| p.get(name).cloned().unwrap_or_default();
+        Some(ContentChange {
+            position: self.id,
+            kind,
+            id: self.aggregate_id,
+            slug: p.get("slug")?.as_str()?.to_owned(),
+            change: ChangeType::of_outbox(&self.change),
+            version: self.version.unwrap_or_default(),
+            at: self.occurred_at,
+            department_id: self.department_id?,
+            status: ContentStatus::parse(p.get("status")?.as_str()?)?,
+            created_by: serde_json::from_value(field("createdBy")).unwrap_or_default(),
+            sites: serde_json::from_value(field("sites")).unwrap_or_default(),
+            category_ids: serde_json::from_value(field("categoryIds")).unwrap_or_default(),
+            tag_ids: serde_json::from_value(field("tagIds")).unwrap_or_default(),
+        })
+    }
+}
+
+/// Wakes when another transaction committed outbox rows (PostgreSQL's LISTEN).
+pub struct OutboxListener(sea_orm::sqlx::postgres::PgListener);
+
+impl OutboxListener {
+    /// Waits for the next commit's notification (several commits may wake it once).
+    pub async fn next(&mut self) -> Result<(), DomainError> {
+        self.0
+            .recv()
+            .await
+            .map(drop)
+            .map_err(|e| DomainError::Internal(format!("listening for changes: {e}")))
+    }
+}
+
 impl Store {
+    /// A listener for the outbox's commits on PostgreSQL; `None` on SQLite, whose one
+    /// process polls instead.
+    pub async fn listen_to_outbox(&self) -> Result<Option<OutboxListener>, DomainError> {
+        if self.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(None);
+        }
+        let pool = self.db.get_postgres_connection_pool();
+        let failed = |e: sea_orm::sqlx::Error| DomainError::Internal(format!("LISTEN: {e}"));
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(failed)?;
+        listener.listen(NOTIFY_CHANNEL).await.map_err(failed)?;
+        Ok(Some(OutboxListener(listener)))
+    }
+
     /// Changes recorded after `after_id`, oldest first, at most `limit`.
     pub async fn outbox_after(
         &self,
         after_id: i64,
         limit: u64,
     ) -> Result<Vec<OutboxRecord>, DomainError> {
-        let rows = outbox::Entity::find()
-            .filter(outbox::Column::Id.gt(after_id))
-            .order_by_asc(outbox::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(|m| OutboxRecord {
-                id: m.id,
-                aggregate: m.aggregate,
-                aggregate_id: m.aggregate_id,
-                change: m.change,
-                version: m.version,
-                department_id: m.department_id,
-                actor_id: m.actor_id,
-                payload: m.payload,
-                occurred_at: m.occurred_at,
-            })
-            .collect())
+        records_after(&self.db, after_id, limit).await
     }
+}
+
+/// Changes recorded after `after_id`, oldest first, at most `limit`, read on `db` (a
+/// consumer's transaction, or the pool).
+pub(crate) async fn records_after(
+    db: &impl ConnectionTrait,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<OutboxRecord>, DomainError> {
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::Id.gt(after_id))
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|m| OutboxRecord {
+            id: m.id,
+            aggregate: m.aggregate,
+            aggregate_id: m.aggregate_id,
+            change: m.change,
+            version: m.version,
+            department_id: m.department_id,
+            actor_id: m.actor_id,
+            payload: m.payload,
+            occurred_at: m.occurred_at,
+        })
+        .collect())
 }

@@ -17,15 +17,18 @@ mod revisions;
 mod search;
 mod services;
 mod slots;
+mod subscriptions;
 mod types;
+mod webhooks;
 mod workflow;
 
 use crate::identity::{Caller, Identity};
-use async_graphql::{EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{MergedObject, SDLExportOptions, Schema};
 use silo_domain::DomainError;
 use silo_domain::rights::Principal;
 use silo_domain::site::{Site, SiteScope};
 use silo_storage::Store;
+pub use subscriptions::SubscriptionRoot;
 
 pub use loader::Loaders;
 
@@ -48,6 +51,7 @@ pub struct QueryRoot(
     revisions::RevisionQuery,
     audit::AuditQuery,
     search::SearchQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Every mutation, merged from the per-area objects.
@@ -60,9 +64,10 @@ pub struct MutationRoot(
     workflow::WorkflowMutation,
     revisions::RevisionMutation,
     slots::SlotMutation,
+    webhooks::WebhookMutation,
 );
 
-pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// What the request says about its caller: who it is, and the site whose channel
 /// restricts every list (from a site key, or the `X-Silo-Site` header).
@@ -126,14 +131,16 @@ pub fn build_schema(
     identity: Identity,
     horizon: chrono::Duration,
     search: std::sync::Arc<silo_storage::search::SearchBackend>,
+    feed: std::sync::Arc<crate::changes::ChangeFeed>,
 ) -> ApiSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .data(store)
     .data(search)
+    .data(feed)
     .data(identity)
     .data(Horizon(horizon))
     .extension(error::ErrorCodes)
@@ -157,7 +164,7 @@ pub fn sdl_offline() -> String {
     sdl(&Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .limit_depth(MAX_DEPTH)
     .finish())

@@ -81,7 +81,7 @@ async fn term(ctx: &Context<'_>, id: &ID) -> Result<Term> {
         .ok_or_else(|| not_found("term"))
 }
 
-async fn site(ctx: &Context<'_>, id: &ID) -> Result<Site> {
+pub(super) async fn site(ctx: &Context<'_>, id: &ID) -> Result<Site> {
     store(ctx)
         .site(uuid(id, "siteId")?)
         .await

@@ -9,6 +9,7 @@ mod m20261123_000003_create_revisions;
 mod m20261123_000004_create_site_slots;
 mod m20261123_000005_create_audit_log;
 mod m20261123_000006_add_service_equipment;
+mod m20261124_000007_create_webhooks;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_site_slots::Migration),
             Box::new(m20261123_000005_create_audit_log::Migration),
             Box::new(m20261123_000006_add_service_equipment::Migration),
+            Box::new(m20261124_000007_create_webhooks::Migration),
         ]
     }
 }

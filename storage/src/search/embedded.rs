@@ -7,7 +7,7 @@
 //! crash. A rebuild writes a new index beside the live one and swaps a pointer file; a
 //! server adopts the new index at its next read of the position.
 
-use super::{escape_html, kind_of};
+use super::escape_html;
 use silo_domain::content::ContentKind;
 use silo_domain::search::{
     ALL_SITES, Attribute, Clause, Facets, SearchBatch, SearchDocument, SearchError, SearchHit,
@@ -426,7 +426,7 @@ impl SearchIndex for EmbeddedIndex {
             let Ok(id) = Uuid::parse_str(text(f.id)) else {
                 continue;
             };
-            let Some(kind) = kind_of(text(f.kind)) else {
+            let Some(kind) = ContentKind::parse(text(f.kind)) else {
                 continue;
             };
             let mark = |generator: &SnippetGenerator, field| {
@@ -459,7 +459,7 @@ impl SearchIndex for EmbeddedIndex {
         };
         let mut kinds: Vec<(ContentKind, u64)> = count("/kind")
             .into_iter()
-            .filter_map(|(k, n)| Some((kind_of(&k)?, n)))
+            .filter_map(|(k, n)| Some((ContentKind::parse(&k)?, n)))
             .collect();
         let uuids = |path| -> Vec<(Uuid, u64)> {
             count(path)

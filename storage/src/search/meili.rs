@@ -8,7 +8,7 @@
 //! is applied again, which changes nothing. A rebuild fills `{uid}_next`, then swaps it
 //! with the live index in one task.
 
-use super::{escape_html, kind_of};
+use super::escape_html;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::{Error, ErrorCode};
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
@@ -309,7 +309,7 @@ impl SearchIndex for MeiliIndex {
                 };
                 Some(SearchHit {
                     id: Uuid::parse_str(&hit.result.id).ok()?,
-                    kind: kind_of(&hit.result.kind)?,
+                    kind: ContentKind::parse(&hit.result.kind)?,
                     title_snippet: formatted("title", &hit.result.title),
                     text_snippet: formatted("text", &hit.result.text),
                 })
@@ -335,7 +335,7 @@ impl SearchIndex for MeiliIndex {
         };
         let mut kinds: Vec<(ContentKind, u64)> = counts("kind")
             .into_iter()
-            .filter_map(|(k, n)| Some((kind_of(&k)?, n)))
+            .filter_map(|(k, n)| Some((ContentKind::parse(&k)?, n)))
             .collect();
         let mut categories = uuids("categories");
         let mut departments = uuids("department_id");

@@ -59,13 +59,6 @@ impl SearchIndex for SearchBackend {
     }
 }
 
-/// A kind as the backends store it (`event`…).
-fn kind_of(raw: &str) -> Option<silo_domain::content::ContentKind> {
-    silo_domain::content::ContentKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == raw)
-}
-
 /// Text put in an HTML snippet.
 fn escape_html(raw: &str) -> String {
     raw.replace('&', "&amp;")

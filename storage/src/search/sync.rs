@@ -36,7 +36,7 @@ impl Store {
         let mut changed: BTreeMap<ContentKind, BTreeSet<Uuid>> = BTreeMap::new();
         let mut moved_places = Vec::new();
         for record in &records {
-            if let Some(kind) = super::kind_of(&record.aggregate) {
+            if let Some(kind) = ContentKind::parse(&record.aggregate) {
                 changed.entry(kind).or_default().insert(record.aggregate_id);
             } else if record.aggregate == "place" {
                 moved_places.push(record.aggregate_id);

@@ -1,0 +1,217 @@
+//! GraphQL subscriptions over the `/graphql` websocket. async-graphql speaks the protocol
+//! (graphql-transport-ws, and the older subscriptions-transport-ws); this transport bounds
+//! what one connection can make the server hold, keeps the connection alive, and
+//! authenticates it from `connection_init`.
+//!
+//! Bounds: outgoing messages wait in a 32-message channel that is drained only as fast as
+//! the socket takes them; a message that cannot be queued within the send timeout closes
+//! the connection (the consumer is told by the close reason). Subscriptions themselves
+//! fall at most the feed's capacity behind before they end with `SLOW_CONSUMER`.
+
+use crate::changes::ChangeFeed;
+use crate::graphql::{ApiSchema, Loaders, RequestContext};
+use crate::identity::Identity;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{CloseCode, CloseReason, Message};
+use async_graphql::Data;
+use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
+use futures::{SinkExt, StreamExt};
+use silo_storage::Store;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The largest message a client may send (a subscription document and its variables).
+const MAX_FRAME: usize = 64 * 1024;
+
+/// How long a connection may go silent and how long a send may wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Liveness {
+    /// A ping every `keepalive`; a client silent for three of them is disconnected.
+    pub keepalive: Duration,
+    /// A message the client has not made room for within this time closes the connection.
+    pub send_timeout: Duration,
+}
+
+/// Whether a GET asks to open a websocket.
+pub fn is_upgrade(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Accepts the websocket when the client offers a GraphQL subprotocol.
+pub async fn accept(
+    req: HttpRequest,
+    body: web::Payload,
+    schema: web::Data<ApiSchema>,
+    store: web::Data<Store>,
+    identity: web::Data<Identity>,
+    feed: web::Data<ChangeFeed>,
+    liveness: web::Data<Liveness>,
+) -> actix_web::Result<HttpResponse> {
+    let protocol = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|offered| {
+            offered
+                .split(',')
+                .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+        })
+        .ok_or_else(|| {
+            actix_web::error::ErrorBadRequest(
+                "offer the graphql-transport-ws subprotocol (Sec-WebSocket-Protocol)",
+            )
+        })?;
+    let (mut response, session, messages) = actix_ws::handle(&req, body)?;
+    response.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        HeaderValue::from_static(protocol.sec_websocket_protocol()),
+    );
+    let connection = Connection {
+        schema: schema.into_inner(),
+        store: (**store).clone(),
+        identity: (**identity).clone(),
+        feed: feed.into_inner(),
+        liveness: **liveness,
+        client_addr: req.peer_addr().map(|a| a.ip().to_string()),
+        protocol,
+    };
+    actix_web::rt::spawn(connection.serve(session, messages));
+    Ok(response)
+}
+
+struct Connection {
+    schema: Arc<ApiSchema>,
+    store: Store,
+    identity: Identity,
+    feed: Arc<ChangeFeed>,
+    liveness: Liveness,
+    client_addr: Option<String>,
+    protocol: WebSocketProtocols,
+}
+
+impl Connection {
+    async fn serve(self, mut session: actix_ws::Session, messages: actix_ws::MessageStream) {
+        let started = Instant::now();
+        let heard_at = Arc::new(AtomicU64::new(0));
+        // Client frames go to the protocol through a small bounded channel; pings are
+        // answered here, and any frame counts as a sign of life.
+        let (mut to_protocol, from_client) = futures::channel::mpsc::channel::<Vec<u8>>(8);
+        let reader = {
+            let mut session = session.clone();
+            let heard_at = heard_at.clone();
+            let mut messages = messages.max_frame_size(MAX_FRAME);
+            actix_web::rt::spawn(async move {
+                while let Some(Ok(message)) = messages.next().await {
+                    heard_at.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    let forwarded = match message {
+                        Message::Text(text) => to_protocol.send(text.as_bytes().to_vec()).await,
+                        Message::Binary(bytes) => to_protocol.send(bytes.to_vec()).await,
+                        Message::Ping(bytes) => {
+                            let _ = session.pong(&bytes).await;
+                            Ok(())
+                        }
+                        Message::Close(_) => break,
+                        _ => Ok(()),
+                    };
+                    if forwarded.is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+        let (store, identity, client_addr) = (
+            self.store.clone(),
+            self.identity.clone(),
+            self.client_addr.clone(),
+        );
+        let mut protocol = WebSocket::new((*self.schema).clone(), from_client, self.protocol)
+            .on_connection_init(move |payload| {
+                connection_init(store, identity, payload, client_addr)
+            });
+        let mut keepalive = tokio::time::interval(self.liveness.keepalive);
+        keepalive.tick().await;
+        let close = loop {
+            let text = tokio::select! {
+                message = protocol.next() => match message {
+                    Some(WsMessage::Text(text)) => text,
+                    Some(WsMessage::Close(code, reason)) => break close_reason(code, reason),
+                    None => break None,
+                },
+                _ = keepalive.tick() => {
+                    let heard = Duration::from_millis(heard_at.load(Ordering::Relaxed));
+                    if started.elapsed().saturating_sub(heard) > self.liveness.keepalive * 3 {
+                        break close_reason(1001, "no answer to keep-alive pings".into());
+                    }
+                    self.keepalive_message().to_owned()
+                }
+            };
+            match tokio::time::timeout(self.liveness.send_timeout, session.text(text)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_closed)) => break None,
+                Err(_timeout) => {
+                    self.feed.count_dropped();
+                    break close_reason(
+                        1008,
+                        "slow consumer: messages were not read in time".into(),
+                    );
+                }
+            }
+        };
+        reader.abort();
+        // A consumer too slow to read may not take the close frame either: do not wait.
+        let _ = tokio::time::timeout(self.liveness.send_timeout, session.close(close)).await;
+    }
+
+    /// The protocol's own keep-alive: graphql-transport-ws answers a `ping` with a `pong`.
+    fn keepalive_message(&self) -> &'static str {
+        match self.protocol {
+            WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
+            WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
+        }
+    }
+}
+
+fn close_reason(code: u16, reason: String) -> Option<CloseReason> {
+    Some(CloseReason {
+        code: CloseCode::from(code),
+        description: Some(reason),
+    })
+}
+
+/// `connection_init`'s payload carries what HTTP requests send as headers:
+/// `{"authorization": "Bearer <token or site key>", "site": "<slug>"}` (both optional;
+/// anonymous without them). Refused credentials close the connection, the reason saying why.
+async fn connection_init(
+    store: Store,
+    identity: Identity,
+    payload: serde_json::Value,
+    client_addr: Option<String>,
+) -> async_graphql::Result<Data> {
+    let field = |name: &str| {
+        payload.as_object().and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_str())
+        })
+    };
+    let context = RequestContext::resolve(
+        &store,
+        &identity,
+        field("authorization"),
+        field("site").or_else(|| field(crate::routes::SITE_HEADER)),
+        client_addr,
+    )
+    .await
+    .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+    let mut data = Data::default();
+    data.insert(context);
+    data.insert(Loaders::new(&store));
+    Ok(data)
+}
