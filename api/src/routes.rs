@@ -181,12 +181,24 @@ async fn readyz(store: web::Data<Store>, search: web::Data<SearchBackend>) -> Ht
 }
 
 /// Prometheus text format.
-async fn metrics(store: web::Data<Store>, search: web::Data<SearchBackend>) -> HttpResponse {
+async fn metrics(
+    store: web::Data<Store>,
+    search: web::Data<SearchBackend>,
+    feed: web::Data<crate::changes::ChangeFeed>,
+) -> HttpResponse {
     let mut body = format!(
         "# HELP silo_sql_statements_total SQL statements run by requests since start (background workers excluded).\n\
          # TYPE silo_sql_statements_total counter\n\
-         silo_sql_statements_total {}\n",
-        store.statement_count()
+         silo_sql_statements_total {}\n\
+         # HELP silo_subscriptions Subscriptions open on this process.\n\
+         # TYPE silo_subscriptions gauge\n\
+         silo_subscriptions {}\n\
+         # HELP silo_subscriptions_dropped_total Subscriptions ended and websockets closed because their consumer read too slowly.\n\
+         # TYPE silo_subscriptions_dropped_total counter\n\
+         silo_subscriptions_dropped_total {}\n",
+        store.statement_count(),
+        feed.subscribers(),
+        feed.dropped(),
     );
     if let Ok(lag) = store.search_lag(&**search).await {
         body += &format!(

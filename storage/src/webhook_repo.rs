@@ -8,8 +8,8 @@ use crate::{Store, internal};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use silo_domain::DomainError;
 use silo_domain::audit::Actor;
@@ -289,10 +289,13 @@ impl Store {
         change(&mut model, now);
         model.version += 1;
         model.updated_at = now;
-        webhook_endpoint::Entity::update(webhook_endpoint::ActiveModel::from(model.clone()))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
+        // Every column written: a plain conversion marks them unchanged, updating nothing.
+        webhook_endpoint::Entity::update(
+            webhook_endpoint::ActiveModel::from(model.clone()).reset_all(),
+        )
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
         let endpoint = to_endpoint(model);
         let event = endpoint_event(&endpoint, Change::Updated, Some(&before), actor);
         outbox::append(&txn, OutboxEvent { action, ..event }, now).await?;

@@ -269,3 +269,95 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A `silo` server in a process of its own: this test binary started again on its
+/// ignored `server_process` test, which serves until killed (on drop).
+pub struct ServerProcess {
+    pub address: String,
+    pub child: std::process::Child,
+}
+
+impl ServerProcess {
+    /// Starts one over `url`; `env` adds `SILO_*` settings.
+    pub fn start(url: &DatabaseUrl, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let data_dir = std::env::temp_dir().join(format!("silo-test-{}", uuid::Uuid::new_v4()));
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "--exact",
+                "helpers::server_process",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("SILO_TEST_SERVER_PROCESS", "1")
+            .env("SILO_DATABASE_URL", url.expose())
+            .env("SILO_DATA_DIR", &data_dir)
+            .env("SILO_LISTEN", "127.0.0.1:0")
+            .env("SILO_WORKERS", "1")
+            .env("SILO_JWT_SECRET", TEST_JWT_SECRET)
+            .env("SILO_SCHEDULER_TICK_SECS", "1")
+            .stdout(std::process::Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start a server process");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("the server process ended before listening")
+                .unwrap();
+            if let Some(port) = line.strip_prefix("SILO_TEST_PORT=") {
+                break port.trim().to_owned();
+            }
+        };
+        // Keep reading, or the process blocks once the pipe is full.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    /// Resident memory of the process, in KiB (Linux).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The body of a [`ServerProcess`]: not a test (ignored, and idle unless started as one).
+#[test]
+#[ignore = "the server process that multi-process tests start"]
+fn server_process() {
+    if std::env::var("SILO_TEST_SERVER_PROCESS").is_err() {
+        return;
+    }
+    let settings = Settings::load(None).expect("settings from SILO_* variables");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(&settings.database(), &PoolSettings::default())
+            .await
+            .expect("open store");
+        let app = Application::with_store(&settings, store)
+            .await
+            .expect("build app");
+        println!("SILO_TEST_PORT={}", app.port());
+        app.run_until_stopped(chrono::Duration::days(1))
+            .await
+            .unwrap();
+    });
+}

@@ -25,7 +25,8 @@ pub struct AuditLogFilter {
     /// What was changed (an item, a membership, a user, a site…).
     pub target_id: Option<ID>,
     /// `event`, `association`, `news_article`, `public_service`, `membership`, `user`,
-    /// `site`, `site_key`, `site_slot`, `department`, `place`, `term`.
+    /// `site`, `site_key`, `site_slot`, `department`, `place`, `term`, `webhook`,
+    /// `webhook_delivery`.
     pub target_kind: Option<String>,
     pub department_id: Option<ID>,
     /// An action (`event.unpublished`) or all actions on a kind (`membership.`).
@@ -60,7 +61,7 @@ impl AuditLogFilter {
 #[derive(SimpleObject)]
 pub struct AuditRight {
     /// `membership`, `delegation`, `admin`, `curator`, `delegator`, `own_account`,
-    /// `operator` (the `silo` command on the server) or `scheduler`.
+    /// `operator` (the `silo` command on the server), `scheduler` or `webhook_sender`.
     kind: String,
     /// In plain words: `publisher of Culture, lent by marie@ville.fr until …`.
     description: String,

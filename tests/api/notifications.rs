@@ -1,0 +1,564 @@
+//! Change notifications for satellites: the `contentChanged` subscription over graphql-ws
+//! and signed webhooks, on one server and on two server processes sharing PostgreSQL.
+
+use crate::both_backends;
+use crate::helpers::*;
+use crate::rights::{City, Who, city, city_on};
+use crate::webhook_receiver::Receiver;
+use crate::ws_client::{CONTENT_CHANGED, Heard, Subscriber};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+const CREATE: &str = "mutation($d: ID!, $t: String!) {
+    createEvent(input: {departmentId: $d, title: $t, startsAt: \"2027-03-01T19:00:00Z\"}) { id slug }
+}";
+const PUBLISH: &str = "mutation($id: ID!, $v: Int!) { publish(kind: EVENT, id: $id, expectedVersion: $v) { __typename } }";
+const TAKE_DOWN: &str = "mutation($id: ID!) { unpublish(kind: EVENT, id: $id, reason: \"publié par erreur\") { __typename } }";
+
+/// Creates an event in `department` as `who`; returns its id and slug.
+async fn create(
+    app_address: &str,
+    city: &City,
+    who: Who,
+    department: uuid::Uuid,
+    title: &str,
+) -> (String, String) {
+    let data = query_at(
+        app_address,
+        city.token(who),
+        CREATE,
+        json!({ "d": department, "t": title }),
+    )
+    .await;
+    (
+        data["createEvent"]["id"].as_str().unwrap().to_owned(),
+        data["createEvent"]["slug"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Runs a query against the server at `address` and expects no error.
+async fn query_at(address: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    body["data"].clone()
+}
+
+async fn publish(address: &str, city: &City, id: &str) {
+    query_at(
+        address,
+        city.token(Who::Publisher),
+        PUBLISH,
+        json!({ "id": id, "v": 1 }),
+    )
+    .await;
+}
+
+async fn take_down(address: &str, city: &City, id: &str) {
+    query_at(
+        address,
+        city.token(Who::Publisher),
+        TAKE_DOWN,
+        json!({ "id": id }),
+    )
+    .await;
+}
+
+/// Connects with `who`'s credentials and subscribes to `variables`' changes.
+async fn subscriber(address: &str, city: &City, who: Who, variables: Value) -> Subscriber {
+    let init = match city.token(who) {
+        Some(token) => json!({ "authorization": format!("Bearer {token}") }),
+        None => json!({}),
+    };
+    let mut s = Subscriber::connect(address, init).await;
+    s.subscribe("changes", CONTENT_CHANGED, variables).await;
+    s
+}
+
+/// Subscriptions start asynchronously after `subscribe`: give them a moment.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+both_backends!(
+    subscribers_hear_what_they_may_within_a_second,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let at = city.app.address.clone();
+        let mut public =
+            subscriber(&at, &city, Who::Anonymous, json!({ "kinds": ["EVENT"] })).await;
+        let mut editor = subscriber(&at, &city, Who::Editor, json!({})).await;
+        let mut sports_editor = subscriber(&at, &city, Who::OtherEditor, json!({})).await;
+        let mut site = subscriber(&at, &city, Who::SiteKey, json!({})).await;
+        let mut news_only = subscriber(
+            &at,
+            &city,
+            Who::Anonymous,
+            json!({ "kinds": ["NEWS_ARTICLE"] }),
+        )
+        .await;
+        settle().await;
+
+        // A draft: its department's editor hears of it, nobody else.
+        let (id, slug) = create(
+            &at,
+            &city,
+            Who::Publisher,
+            city.culture,
+            "Nuit de la lecture",
+        )
+        .await;
+        let draft = editor.next_change(SECOND).await;
+        assert_eq!(draft["change"], "UPDATED");
+        assert_eq!(draft["id"], id.as_str());
+        assert_eq!(draft["version"], 1);
+        public.hears_nothing(Duration::from_millis(300)).await;
+        sports_editor.hears_nothing(Duration::ZERO).await;
+        site.hears_nothing(Duration::ZERO).await;
+
+        // Published: everyone whose channel admits it, within a second.
+        publish(&at, &city, &id).await;
+        let published_at = Instant::now();
+        for s in [&mut public, &mut editor, &mut sports_editor, &mut site] {
+            let change = s.next_change(SECOND).await;
+            assert_eq!(
+                (
+                    change["kind"].as_str(),
+                    change["id"].as_str(),
+                    change["slug"].as_str(),
+                    change["change"].as_str()
+                ),
+                (
+                    Some("EVENT"),
+                    Some(id.as_str()),
+                    Some(slug.as_str()),
+                    Some("PUBLISHED")
+                ),
+                "{change}"
+            );
+            assert_eq!(change["version"], 2);
+        }
+        assert!(
+            published_at.elapsed() < SECOND,
+            "{:?}",
+            published_at.elapsed()
+        );
+
+        // Taken down: the same, within a second.
+        take_down(&at, &city, &id).await;
+        let taken_down_at = Instant::now();
+        for s in [&mut public, &mut site] {
+            let change = s.next_change(SECOND).await;
+            assert_eq!(change["change"], "UNPUBLISHED", "{change}");
+            assert_eq!(change["id"], id.as_str());
+        }
+        assert!(
+            taken_down_at.elapsed() < SECOND,
+            "{:?}",
+            taken_down_at.elapsed()
+        );
+        assert_eq!(editor.next_change(SECOND).await["change"], "UNPUBLISHED");
+
+        // Sports content is outside the culture site's channel.
+        let (sports, _) = create(
+            &at,
+            &city,
+            Who::OtherPublisher,
+            city.sports,
+            "Cross des écoles",
+        )
+        .await;
+        query_at(
+            &at,
+            city.token(Who::OtherPublisher),
+            PUBLISH,
+            json!({ "id": sports, "v": 1 }),
+        )
+        .await;
+        assert_eq!(public.next_change(SECOND).await["id"], sports.as_str());
+        site.hears_nothing(Duration::from_millis(300)).await;
+        news_only.hears_nothing(Duration::ZERO).await;
+    }
+);
+
+both_backends!(
+    subscriptions_refuse_bad_credentials_and_sites,
+    |b: Backend| async move {
+        let city = city(b).await;
+        let at = city.app.address.clone();
+        // Credentials are checked at connection_init: a forged token closes the socket.
+        let mut forged = Subscriber::open(&at).await;
+        forged
+            .send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer forged" } }))
+            .await;
+        match forged.hear(SECOND).await {
+            Some(Heard::Closed(Some((_, reason)))) => assert!(!reason.is_empty()),
+            other => panic!("expected the socket closed, heard {other:?}"),
+        }
+        // An unknown site is NOT_FOUND; a site key naming another site is BAD_USER_INPUT.
+        let mut anonymous = Subscriber::connect(&at, json!({})).await;
+        anonymous
+            .subscribe("1", CONTENT_CHANGED, json!({ "site": "nowhere" }))
+            .await;
+        match anonymous.hear(SECOND).await {
+            Some(Heard::Error(e)) => assert_eq!(e[0]["extensions"]["code"], "NOT_FOUND", "{e}"),
+            other => panic!("expected an error, heard {other:?}"),
+        }
+        let key = format!("Bearer {}", city.site_key);
+        let mut site = Subscriber::connect(&at, json!({ "authorization": key })).await;
+        site.subscribe("1", CONTENT_CHANGED, json!({ "site": "another-site" }))
+            .await;
+        match site.hear(SECOND).await {
+            Some(Heard::Error(e)) => {
+                assert_eq!(e[0]["extensions"]["code"], "BAD_USER_INPUT", "{e}")
+            }
+            other => panic!("expected an error, heard {other:?}"),
+        }
+        // A plain GET without the subprotocol is not a websocket.
+        let response = reqwest::Client::new()
+            .get(format!("{at}/graphql"))
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+    }
+);
+
+const CREATE_WEBHOOK: &str = "mutation($site: ID!, $url: String!) {
+    createWebhook(siteId: $site, url: $url, description: \"site culture\") { secret webhook { id enabled version } }
+}";
+const DELIVERIES: &str = "query($site: ID!) {
+    webhookDeliveries(siteId: $site, first: 50) { edges { node {
+        id type status attempts lastStatus lastError deliveredAt body
+    } } }
+}";
+
+/// Registers `receiver` on the culture site; returns the webhook's id and its secret.
+async fn register(address: &str, city: &City, receiver: &Receiver) -> (String, String) {
+    let data = query_at(
+        address,
+        city.token(Who::Admin),
+        CREATE_WEBHOOK,
+        json!({ "site": city.site, "url": receiver.url() }),
+    )
+    .await;
+    let created = &data["createWebhook"];
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{created}");
+    receiver.set_secrets(vec![secret.clone()]);
+    (
+        created["webhook"]["id"].as_str().unwrap().to_owned(),
+        secret,
+    )
+}
+
+async fn deliveries(address: &str, city: &City) -> Vec<Value> {
+    let data = query_at(
+        address,
+        city.token(Who::Admin),
+        DELIVERIES,
+        json!({ "site": city.site }),
+    )
+    .await;
+    data["webhookDeliveries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+/// Waits up to 10 s for `done`, checking every 50 ms.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Fast retries for tests.
+fn quick_retries(settings: &mut silo_api::Settings) {
+    settings.webhook_retry_first_ms = 100;
+    settings.webhook_retry_max_secs = 1;
+}
+
+both_backends!(
+    webhooks_are_signed_retried_and_delivered_once_each,
+    |b: Backend| async move {
+        let city = city_on(spawn_app_with(fresh_database(b).await, 1, quick_retries).await).await;
+        let at = city.app.address.clone();
+        let receiver = Receiver::start().await;
+        let (_webhook, _) = register(&at, &city, &receiver).await;
+
+        // The receiver is down while three culture events are published and one is taken
+        // down; a sports event and the drafts are not the culture site's to hear of.
+        receiver.set_down(true);
+        let mut culture = Vec::new();
+        for title in ["Concert baroque", "Lecture publique", "Atelier gravure"] {
+            let (id, _) = create(&at, &city, Who::Publisher, city.culture, title).await;
+            publish(&at, &city, &id).await;
+            culture.push(id);
+        }
+        let (sports, _) = create(&at, &city, Who::OtherPublisher, city.sports, "Cross").await;
+        query_at(
+            &at,
+            city.token(Who::OtherPublisher),
+            PUBLISH,
+            json!({ "id": sports, "v": 1 }),
+        )
+        .await;
+        take_down(&at, &city, &culture[0]).await;
+
+        eventually("failed attempts", || receiver.refused() >= 2).await;
+        let log = deliveries(&at, &city).await;
+        assert_eq!(log.len(), 4, "{log:?}");
+        for d in &log {
+            assert_eq!(d["status"], "PENDING", "{d}");
+            assert!(
+                d["attempts"].as_i64().unwrap() >= 1 || d["lastStatus"].is_null(),
+                "{d}"
+            );
+        }
+        assert!(
+            log.iter().any(|d| d["lastStatus"] == 503 && d["lastError"].as_str().unwrap().contains("503")),
+            "{log:?}"
+        );
+
+        // Back up: every change arrives, verified, exactly once per idempotency key, in order.
+        receiver.set_down(false);
+        eventually("four deliveries", || receiver.accepted().len() == 4).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let accepted = receiver.accepted();
+        assert_eq!(accepted.len(), 4, "no duplicates: {accepted:?}");
+        let mut keys: Vec<&str> = accepted.iter().map(|a| a.id.as_str()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), 4, "one delivery per key");
+        let seen: Vec<(String, String)> = accepted
+            .iter()
+            .map(|a| {
+                (
+                    a.body["type"].as_str().unwrap().to_owned(),
+                    a.body["data"]["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = culture
+            .iter()
+            .map(|id| ("content.published".to_owned(), id.clone()))
+            .chain([("content.unpublished".to_owned(), culture[0].clone())])
+            .collect();
+        assert_eq!(seen, expected);
+        for a in &accepted {
+            assert_eq!(
+                a.body["id"],
+                a.id.as_str(),
+                "the body carries the idempotency key"
+            );
+            assert_eq!(a.body["site"]["slug"], "culture-site");
+            assert_eq!(a.body["data"]["kind"], "EVENT");
+        }
+        let log = deliveries(&at, &city).await;
+        assert!(
+            log.iter()
+                .all(|d| d["status"] == "DELIVERED" && d["lastStatus"] == 200),
+            "{log:?}"
+        );
+
+        // With the receiver up, a takedown reaches it within a second.
+        let (id, _) = create(&at, &city, Who::Publisher, city.culture, "Bal masqué").await;
+        publish(&at, &city, &id).await;
+        eventually("the publication", || receiver.accepted().len() == 5).await;
+        take_down(&at, &city, &id).await;
+        let taken_down_at = Instant::now();
+        eventually("the takedown", || receiver.accepted().len() == 6).await;
+        assert!(
+            taken_down_at.elapsed() < SECOND,
+            "{:?}",
+            taken_down_at.elapsed()
+        );
+        assert_eq!(receiver.accepted()[5].body["type"], "content.unpublished");
+
+        // The documented check catches a tampered body and a replay of an old delivery.
+        let sample = &receiver.accepted()[0];
+        let secrets = [receiver.secrets()[0].clone()];
+        let now = chrono::Utc::now().timestamp();
+        assert!(
+            crate::webhook_receiver::verify(
+                &secrets,
+                &sample.headers,
+                &sample.raw,
+                sample.timestamp
+            )
+            .is_ok()
+        );
+        let tampered = sample.raw.replace("content.published", "content.deleted");
+        assert_eq!(
+            crate::webhook_receiver::verify(&secrets, &sample.headers, &tampered, now),
+            Err("no valid signature")
+        );
+        assert_eq!(
+            crate::webhook_receiver::verify(
+                &secrets,
+                &sample.headers,
+                &sample.raw,
+                sample.timestamp + 301
+            ),
+            Err("timestamp outside the tolerance")
+        );
+    }
+);
+
+both_backends!(
+    a_failing_endpoint_is_disabled_audited_and_can_be_brought_back,
+    |b: Backend| async move {
+        let city = city_on(
+            spawn_app_with(fresh_database(b).await, 1, |s| {
+                quick_retries(s);
+                s.webhook_failure_limit = 3;
+            })
+            .await,
+        )
+        .await;
+        let at = city.app.address.clone();
+        let receiver = Receiver::start().await;
+        let (webhook, first_secret) = register(&at, &city, &receiver).await;
+        receiver.set_down(true);
+        let (id, _) = create(&at, &city, Who::Publisher, city.culture, "Festival d'hiver").await;
+        publish(&at, &city, &id).await;
+
+        let state = "query($site: ID!) { webhooks(siteId: $site) { id enabled disabledReason failureRun version } }";
+        let mut endpoint = Value::Null;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            endpoint = query_at(
+                &at,
+                city.token(Who::Admin),
+                state,
+                json!({ "site": city.site }),
+            )
+            .await["webhooks"][0]
+                .clone();
+            if endpoint["enabled"] == false {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(endpoint["enabled"], false, "{endpoint}");
+        assert_eq!(endpoint["failureRun"], 3);
+        assert!(
+            endpoint["disabledReason"]
+                .as_str()
+                .unwrap()
+                .contains("3 failed attempts")
+        );
+        assert_eq!(receiver.refused(), 3, "no attempt once disabled");
+
+        // The audit log says the webhook sender disabled it; no entry carries the secret.
+        let audit = query_at(
+            &at,
+            city.token(Who::Admin),
+            "query($id: ID!) { auditLog(filter: {targetId: $id}, first: 20) { edges { node { action right { kind } after } } } }",
+            json!({ "id": webhook }),
+        )
+        .await;
+        let entries = audit["auditLog"]["edges"].as_array().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["node"]["action"] == "webhook.disabled"
+                    && e["node"]["right"]["kind"] == "webhook_sender"),
+            "{audit}"
+        );
+        assert!(
+            !audit.to_string().contains(&first_secret[6..]),
+            "the secret is never recorded"
+        );
+
+        // Redelivery waits for the endpoint to be enabled again.
+        let delivery = deliveries(&at, &city).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let redeliver = "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }";
+        let (_, body) = city
+            .app
+            .post_as(
+                city.token(Who::Admin),
+                redeliver,
+                json!({ "id": delivery }),
+                None,
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "CONFLICT",
+            "{body}"
+        );
+
+        // Enabled (and its secret rotated), it delivers what was pending, signed with both
+        // secrets during the grace period.
+        receiver.set_down(false);
+        let rotated = query_at(
+            &at,
+            city.token(Who::Admin),
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret webhook { previousSecretValidUntil } } }",
+            json!({ "id": webhook }),
+        )
+        .await;
+        let new_secret = rotated["rotateWebhookSecret"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(new_secret, first_secret);
+        assert!(rotated["rotateWebhookSecret"]["webhook"]["previousSecretValidUntil"].is_string());
+        receiver.set_secrets(vec![new_secret.clone()]);
+        query_at(
+            &at,
+            city.token(Who::Admin),
+            "mutation($id: ID!, $v: Int!) { updateWebhook(id: $id, expectedVersion: $v, input: {enabled: true}) { enabled failureRun } }",
+            json!({ "id": webhook, "v": endpoint["version"].as_i64().unwrap() + 1 }),
+        )
+        .await;
+        eventually("the pending delivery", || receiver.accepted().len() == 1).await;
+        let signed = receiver.accepted()[0].clone();
+        assert_eq!(signed.id, delivery);
+        let old_only = [first_secret.clone()];
+        assert!(
+            crate::webhook_receiver::verify(
+                &old_only,
+                &signed.headers,
+                &signed.raw,
+                signed.timestamp
+            )
+            .is_ok()
+        );
+        assert_eq!(signed.headers["webhook-signature"].split(' ').count(), 2);
+
+        // Redelivered by hand: the same idempotency key again.
+        let again = query_at(
+            &at,
+            city.token(Who::Admin),
+            redeliver,
+            json!({ "id": delivery }),
+        )
+        .await;
+        assert_eq!(again["redeliverWebhook"]["status"], "PENDING");
+        eventually("the redelivery", || receiver.accepted().len() == 2).await;
+        assert_eq!(receiver.accepted()[1].id, delivery);
+        let log = deliveries(&at, &city).await;
+        assert_eq!(log[0]["status"], "DELIVERED");
+        assert!(log[0]["attempts"].as_i64().unwrap() >= 5, "{log:?}");
+    }
+);
