@@ -165,8 +165,10 @@ impl Connection {
             }
         };
         reader.abort();
-        // A consumer too slow to read may not take the close frame either: do not wait.
-        let _ = tokio::time::timeout(self.liveness.send_timeout, session.close(close)).await;
+        // The close frame queues behind what the client has not read yet: a slow consumer
+        // that reads again within the grace period learns why; then the socket is dropped.
+        let grace = self.liveness.keepalive * 3;
+        let _ = tokio::time::timeout(grace, session.close(close)).await;
     }
 
     /// The protocol's own keep-alive: graphql-transport-ws answers a `ping` with a `pong`.

@@ -448,12 +448,14 @@ impl Store {
             let departments = self.departments().await?;
             let mut sites: HashMap<Uuid, Option<(Site, SiteScope)>> = HashMap::new();
             for endpoint in &endpoints {
-                if !sites.contains_key(&endpoint.site_id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    sites.entry(endpoint.site_id)
+                {
                     let site = self.site(endpoint.site_id).await?.map(|site| {
                         let scope = SiteScope::resolve(&site, &departments);
                         (site, scope)
                     });
-                    sites.insert(endpoint.site_id, site);
+                    slot.insert(site);
                 }
             }
             for change in &changes {

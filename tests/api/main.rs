@@ -1,5 +1,10 @@
 //! End-to-end tests: a real server on a random port, over SQLite and over PostgreSQL.
 
+// The allocator of the `silo` binary: the server processes some tests start (this binary
+// run again) then use memory as production does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod helpers;
 
 mod agenda;

@@ -562,3 +562,240 @@ both_backends!(
         assert!(log[0]["attempts"].as_i64().unwrap() >= 5, "{log:?}");
     }
 );
+
+/// Two `silo serve` processes on one PostgreSQL database (beside the test's own server,
+/// which set the city up): a change made through either reaches subscribers of both
+/// within a second, and each webhook delivery is sent once, whichever process sends it.
+mod two_server_processes {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if !enabled(Backend::Postgres) {
+            return;
+        }
+        let url = fresh_database(Backend::Postgres).await;
+        let city = city_on(spawn_app_with(url.clone(), 1, quick_retries).await).await;
+        let env = [
+            ("SILO_WEBHOOK_RETRY_FIRST_MS", "100"),
+            ("SILO_WEBHOOK_RETRY_MAX_SECS", "1"),
+        ];
+        let (a, b) = (
+            ServerProcess::start(&url, &env),
+            ServerProcess::start(&url, &env),
+        );
+        let receiver = Receiver::start().await;
+        register(&a.address, &city, &receiver).await;
+        let kinds = json!({ "kinds": ["EVENT"] });
+        let mut on_a = subscriber(&a.address, &city, Who::Anonymous, kinds.clone()).await;
+        let mut on_b = subscriber(&b.address, &city, Who::Anonymous, kinds).await;
+        settle().await;
+
+        // Published through A: heard on both within a second.
+        let (id, _) = create(
+            &a.address,
+            &city,
+            Who::Publisher,
+            city.culture,
+            "Salon du livre",
+        )
+        .await;
+        publish(&a.address, &city, &id).await;
+        let published_at = Instant::now();
+        for s in [&mut on_b, &mut on_a] {
+            let change = s.next_change(SECOND).await;
+            assert_eq!(
+                (change["id"].as_str(), change["change"].as_str()),
+                (Some(id.as_str()), Some("PUBLISHED"))
+            );
+        }
+        assert!(
+            published_at.elapsed() < SECOND,
+            "{:?}",
+            published_at.elapsed()
+        );
+        eventually("the publication's webhook", || {
+            receiver.accepted().len() == 1
+        })
+        .await;
+
+        // Taken down through B: heard on both, and by the webhook, within a second.
+        take_down(&b.address, &city, &id).await;
+        let taken_down_at = Instant::now();
+        for s in [&mut on_a, &mut on_b] {
+            let change = s.next_change(SECOND).await;
+            assert_eq!(
+                (change["id"].as_str(), change["change"].as_str()),
+                (Some(id.as_str()), Some("UNPUBLISHED"))
+            );
+        }
+        eventually("the takedown's webhook", || receiver.accepted().len() == 2).await;
+        assert!(
+            taken_down_at.elapsed() < SECOND,
+            "{:?}",
+            taken_down_at.elapsed()
+        );
+
+        // A burst written through both: every change heard once, in order, on each
+        // process; every delivery sent once.
+        let mut published = Vec::new();
+        for n in 0..20 {
+            let through = if n % 2 == 0 { &a.address } else { &b.address };
+            let (id, _) = create(
+                through,
+                &city,
+                Who::Publisher,
+                city.culture,
+                &format!("Concert {n}"),
+            )
+            .await;
+            publish(through, &city, &id).await;
+            published.push(id);
+        }
+        for s in [&mut on_a, &mut on_b] {
+            let mut heard = Vec::new();
+            for _ in 0..published.len() {
+                heard.push(
+                    s.next_change(SECOND).await["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+            assert_eq!(heard, published);
+            s.hears_nothing(Duration::from_millis(200)).await;
+        }
+        eventually("the burst's webhooks", || receiver.accepted().len() == 22).await;
+        tokio::time::sleep(SECOND).await;
+        let accepted = receiver.accepted();
+        assert_eq!(accepted.len(), 22, "no delivery sent twice");
+        let mut keys: Vec<&str> = accepted.iter().map(|d| d.id.as_str()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), 22);
+        let log = deliveries(&a.address, &city).await;
+        assert!(
+            log.iter()
+                .all(|d| d["status"] == "DELIVERED" && d["attempts"] == 1),
+            "{log:?}"
+        );
+    }
+}
+
+/// Subscribers that stop reading are dropped, and the server's memory stays within its
+/// bound however many changes they miss: measured on a server process of its own.
+mod slow_subscribers_are_dropped_within_a_memory_bound {
+    use super::*;
+
+    const UPDATE: &str = "mutation($id: ID!, $v: Int!, $d: ID!, $t: String!) {
+        updateEvent(id: $id, expectedVersion: $v, input: {departmentId: $d, title: $t, startsAt: \"2027-03-01T19:00:00Z\"}) { id }
+    }";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let url = fresh_database(Backend::Sqlite).await;
+        let city = city_on(spawn_app_on(url.clone()).await).await;
+        let server = ServerProcess::start(
+            &url,
+            &[
+                ("SILO_SUBSCRIPTION_BUFFER", "64"),
+                ("SILO_SUBSCRIPTION_SEND_TIMEOUT_SECS", "2"),
+            ],
+        );
+        let at = server.address.clone();
+        let (id, _) = create(
+            &at,
+            &city,
+            Who::Publisher,
+            city.culture,
+            "Marché de printemps",
+        )
+        .await;
+        publish(&at, &city, &id).await;
+        let token = city.token(Who::Publisher);
+        let mut version = 2;
+        let mut update = async |n: usize| {
+            let title = format!("Marché de printemps, édition {n} {}", "—".repeat(60));
+            query_at(
+                &at,
+                token,
+                UPDATE,
+                json!({ "id": id, "v": version, "d": city.culture, "t": title }),
+            )
+            .await;
+            version += 1;
+        };
+        // Warm up: the first writes grow the caches and the search index's writer.
+        for n in 0..200 {
+            update(n).await;
+        }
+
+        // Four connections of a hundred subscriptions each, which never read.
+        let mut slow = Vec::new();
+        for _ in 0..4 {
+            let mut s = Subscriber::connect_with_buffer(&at, json!({}), Some(4096)).await;
+            for n in 0..100 {
+                s.subscribe(&n.to_string(), CONTENT_CHANGED, json!({}))
+                    .await;
+            }
+            slow.push(s);
+        }
+        // A consumer that keeps up is not affected.
+        let mut keeping_up = subscriber(&at, &city, Who::Anonymous, json!({})).await;
+        settle().await;
+        let baseline = server.rss_kib();
+        let mut peak = baseline;
+        let mut heard = 0;
+        for n in 0..600 {
+            update(n).await;
+            while let Some(Heard::Next(_)) = keeping_up.hear(Duration::ZERO).await {
+                heard += 1;
+            }
+            if n % 20 == 0 {
+                peak = peak.max(server.rss_kib());
+            }
+        }
+        while heard < 600 {
+            match keeping_up.hear(SECOND).await {
+                Some(Heard::Next(_)) => heard += 1,
+                other => panic!("the reading subscriber was cut off after {heard}: {other:?}"),
+            }
+        }
+        peak = peak.max(server.rss_kib());
+        let growth_mib = peak.saturating_sub(baseline) as f64 / 1024.0;
+        // Without the bounds, the 240,000 messages missed would hold about 60 MiB; the
+        // writes alone grow it by about 6 MiB.
+        assert!(
+            growth_mib < 16.0,
+            "server memory grew by {growth_mib:.1} MiB"
+        );
+
+        // They were told: their subscriptions ended or their connection was closed.
+        let metrics = reqwest::get(format!("{at}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let dropped: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("silo_subscriptions_dropped_total "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(dropped >= 4, "{metrics}");
+        for mut s in slow {
+            let mut told = false;
+            while let Some(heard) = s.hear(SECOND).await {
+                match heard {
+                    Heard::Error(e) if e[0]["extensions"]["code"] == "SLOW_CONSUMER" => told = true,
+                    Heard::Closed(Some((1008, _))) => told = true,
+                    Heard::Closed(_) => break,
+                    _ => {}
+                }
+            }
+            assert!(told, "a slow subscriber was not told");
+        }
+        eprintln!("slow subscribers: server memory grew by {growth_mib:.1} MiB; {dropped} dropped");
+    }
+}

@@ -8,8 +8,7 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 pub struct Subscriber {
     socket: Socket,
@@ -28,7 +27,12 @@ impl Subscriber {
     /// Opens `/graphql` of the server at `address` (`http://…`) and sends `init` as the
     /// `connection_init` payload; panics unless the server acknowledges.
     pub async fn connect(address: &str, init: Value) -> Self {
-        let mut subscriber = Self::open(address).await;
+        Self::connect_with_buffer(address, init, None).await
+    }
+
+    /// [`connect`](Self::connect) with a receive buffer of `bytes`.
+    pub async fn connect_with_buffer(address: &str, init: Value, bytes: Option<u32>) -> Self {
+        let mut subscriber = Self::open_with_buffer(address, bytes).await;
         subscriber
             .send(json!({ "type": "connection_init", "payload": init }))
             .await;
@@ -40,15 +44,28 @@ impl Subscriber {
 
     /// Opens the socket only.
     pub async fn open(address: &str) -> Self {
+        Self::open_with_buffer(address, None).await
+    }
+
+    /// The same, with a receive buffer of `bytes` (a consumer that reads little holds
+    /// little: what it does not read backs up into the server).
+    pub async fn open_with_buffer(address: &str, bytes: Option<u32>) -> Self {
         let url = format!("{}/graphql", address.replacen("http", "ws", 1));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert(
             "sec-websocket-protocol",
             "graphql-transport-ws".parse().unwrap(),
         );
-        let (socket, response) = tokio_tungstenite::connect_async(request)
+        let host = address.trim_start_matches("http://");
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(bytes) = bytes {
+            socket.set_recv_buffer_size(bytes).unwrap();
+        }
+        let stream = socket.connect(host.parse().unwrap()).await.unwrap();
+        let (socket, response) = tokio_tungstenite::client_async(request, stream)
             .await
             .expect("websocket");
+
         assert_eq!(
             response.headers()["sec-websocket-protocol"],
             "graphql-transport-ws"
