@@ -41,6 +41,7 @@ impl Application {
         ));
         let webhooks = crate::webhooks::WebhookSender::new(
             store.clone(),
+            identity.clone(),
             settings.webhook_retries(),
             Duration::from_secs(settings.webhook_timeout_secs.max(1)),
         )?;

@@ -3,6 +3,7 @@
 //! oldest first, backing off per endpoint while it fails.
 
 use crate::changes::ChangeFeed;
+use crate::identity::Identity;
 use chrono::Utc;
 use silo_domain::notification::ContentChange;
 use silo_domain::site::Site;
@@ -28,6 +29,8 @@ const ERROR_EXCERPT: usize = 300;
 #[derive(Clone)]
 pub struct WebhookSender {
     store: Store,
+    /// Opens the sealed signing secrets.
+    identity: Identity,
     client: reqwest::Client,
     policy: RetryPolicy,
     /// This process, as the holder of endpoint leases.
@@ -35,7 +38,12 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
-    pub fn new(store: Store, policy: RetryPolicy, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(
+        store: Store,
+        identity: Identity,
+        policy: RetryPolicy,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             // A receiver answers where it was registered: a redirect is a failure.
@@ -44,6 +52,7 @@ impl WebhookSender {
             .build()?;
         Ok(Self {
             store,
+            identity,
             client,
             policy,
             owner: Uuid::now_v7().to_string().into(),
@@ -167,10 +176,20 @@ impl WebhookSender {
         secrets: &WebhookSecrets,
         delivery: &WebhookDelivery,
     ) -> AttemptOutcome {
+        let keyring = self.identity.keys();
+        let Some(current) = keyring.unseal(&secrets.current) else {
+            return AttemptOutcome::Failed {
+                status: None,
+                error: "the signing secret was sealed with a JWT secret this server no longer \
+                        has: rotate the webhook's secret"
+                    .into(),
+            };
+        };
+        let previous = secrets.previous.as_deref().and_then(|s| keyring.unseal(s));
         let id = delivery.id.to_string();
         let timestamp = Utc::now().timestamp();
-        let mut keys = vec![secrets.current.as_str()];
-        keys.extend(secrets.previous.as_deref());
+        let mut keys = vec![current.as_str()];
+        keys.extend(previous.as_deref());
         let answer = self
             .client
             .post(&endpoint.url)

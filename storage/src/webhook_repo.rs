@@ -46,8 +46,8 @@ pub struct WebhookEndpoint {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The secrets an endpoint's deliveries are signed with: the current one, and the one it
-/// replaced while the rotation's grace period runs.
+/// The secrets an endpoint's deliveries are signed with, as stored (sealed by the API):
+/// the current one, and the one it replaced while the rotation's grace period runs.
 #[derive(Clone)]
 pub struct WebhookSecrets {
     pub current: String,

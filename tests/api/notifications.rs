@@ -288,6 +288,22 @@ async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The signing secrets as the database holds them.
+async fn stored_secrets(app: &TestApp) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let db = app.store.connection();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT secret FROM webhook_endpoints",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.try_get("", "secret").unwrap())
+        .collect()
+}
+
 /// Fast retries for tests.
 fn quick_retries(settings: &mut silo_api::Settings) {
     settings.webhook_retry_first_ms = 100;
@@ -435,6 +451,11 @@ both_backends!(
         let at = city.app.address.clone();
         let receiver = Receiver::start().await;
         let (webhook, first_secret) = register(&at, &city, &receiver).await;
+        // Stored sealed: a copy of the database does not give the secret away.
+        let stored = stored_secrets(&city.app).await;
+        assert_eq!(stored.len(), 1);
+        assert!(stored[0].starts_with("sealed:v1:"), "{stored:?}");
+        assert!(!stored[0].contains(&first_secret[6..]));
         receiver.set_down(true);
         let (id, _) = create(&at, &city, Who::Publisher, city.culture, "Festival d'hiver").await;
         publish(&at, &city, &id).await;
@@ -524,6 +545,7 @@ both_backends!(
         assert_ne!(new_secret, first_secret);
         assert!(rotated["rotateWebhookSecret"]["webhook"]["previousSecretValidUntil"].is_string());
         receiver.set_secrets(vec![new_secret.clone()]);
+        assert!(stored_secrets(&city.app).await[0].starts_with("sealed:v1:"));
         query_at(
             &at,
             city.token(Who::Admin),
@@ -797,5 +819,46 @@ mod slow_subscribers_are_dropped_within_a_memory_bound {
             assert!(told, "a slow subscriber was not told");
         }
         eprintln!("slow subscribers: server memory grew by {growth_mib:.1} MiB; {dropped} dropped");
+    }
+}
+
+/// The server pings an idle subscriber (graphql-transport-ws `ping`) and closes the
+/// connection of one that stops answering.
+mod silent_subscribers_are_pinged_then_disconnected {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(demo_database(Backend::Sqlite), 3_600, |s| {
+            s.keepalive_secs = 1
+        })
+        .await;
+        let mut answering = Subscriber::connect(&app.address, json!({})).await;
+        let mut silent = Subscriber::connect(&app.address, json!({})).await;
+        let started = Instant::now();
+        let mut pings = 0;
+        // Meanwhile the other reads (and so answers the pings, as clients do by themselves).
+        let (closed, ()) = tokio::join!(
+            async {
+                loop {
+                    match silent.raw_message(Duration::from_secs(6)).await {
+                        Some(m) if m["type"] == "ping" => pings += 1,
+                        Some(m) if m["type"] == "__closed" => break m,
+                        other => panic!("unexpected {other:?} after {:?}", started.elapsed()),
+                    }
+                }
+            },
+            answering.hears_nothing(Duration::from_secs(5)),
+        );
+        assert!(pings >= 2, "{pings} pings");
+        assert_eq!(closed["reason"][0], 1001, "{closed}");
+        assert!(
+            started.elapsed() >= Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        // The one answering stays connected.
+        answering.subscribe("1", CONTENT_CHANGED, json!({})).await;
+        answering.hears_nothing(Duration::from_millis(300)).await;
     }
 }

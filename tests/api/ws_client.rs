@@ -92,6 +92,15 @@ impl Subscriber {
 
     /// The next message of any type, answering pings on the way; `None` after `wait`.
     async fn protocol_message(&mut self, wait: Duration) -> Option<Value> {
+        self.message(wait, true).await
+    }
+
+    /// The next message as it comes, pings included and left unanswered.
+    pub async fn raw_message(&mut self, wait: Duration) -> Option<Value> {
+        self.message(wait, false).await
+    }
+
+    async fn message(&mut self, wait: Duration, answer_pings: bool) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let frame = tokio::time::timeout_at(deadline, self.socket.next())
@@ -100,7 +109,7 @@ impl Subscriber {
             match frame {
                 Some(Ok(Message::Text(text))) => {
                     let message: Value = serde_json::from_str(&text).unwrap();
-                    if message["type"] == "ping" {
+                    if answer_pings && message["type"] == "ping" {
                         self.send(json!({ "type": "pong" })).await;
                         continue;
                     }

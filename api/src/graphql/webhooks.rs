@@ -1,10 +1,11 @@
 //! Managing a site's webhooks (admins): endpoints, their signing secrets (shown once, at
-//! creation and at each rotation), the delivery log and redelivery.
+//! creation and at each rotation, and stored sealed), the delivery log and redelivery.
 
 use super::access::{allow, store, uuid};
 use super::cursor;
 use super::error::{bad_input, gql};
 use super::reference::site;
+use crate::identity::Identity;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -239,8 +240,9 @@ impl WebhookMutation {
         let url = checked_url(&url)?;
         let description = checked_description(description.as_deref())?;
         let secret = fresh_secret();
+        let sealed = ctx.data_unchecked::<Identity>().keys().seal(&secret);
         let webhook = store(ctx)
-            .create_webhook(site.id, url, description, secret.clone(), &by)
+            .create_webhook(site.id, url, description, sealed, &by)
             .await
             .map_err(gql)?;
         Ok(WebhookWithSecret {
@@ -278,14 +280,10 @@ impl WebhookMutation {
     async fn rotate_webhook_secret(&self, ctx: &Context<'_>, id: ID) -> Result<WebhookWithSecret> {
         let by = allow(ctx, Action::ManageSites, &Resource::Hub)?;
         let secret = fresh_secret();
+        let sealed = ctx.data_unchecked::<Identity>().keys().seal(&secret);
         let grace_until = Utc::now() + chrono::Duration::hours(RETRY_WINDOW_HOURS);
         let webhook = store(ctx)
-            .rotate_webhook_secret(
-                endpoint(ctx, &id).await?.id,
-                secret.clone(),
-                grace_until,
-                &by,
-            )
+            .rotate_webhook_secret(endpoint(ctx, &id).await?.id, sealed, grace_until, &by)
             .await
             .map_err(gql)?;
         Ok(WebhookWithSecret {

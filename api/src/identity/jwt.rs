@@ -54,6 +54,8 @@ impl SigningKey {
 /// The current signing key and the previous ones still accepted.
 pub struct Keyring {
     keys: Vec<SigningKey>,
+    /// Derived from the same secrets, in the same order.
+    sealing: Vec<super::sealing::SealingKey>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -68,11 +70,19 @@ impl std::fmt::Debug for Keyring {
 impl Keyring {
     /// `current` signs; every secret verifies.
     pub fn new(current: &str, previous: &[String]) -> anyhow::Result<Self> {
-        let keys = std::iter::once(current)
+        let secrets: Vec<&str> = std::iter::once(current)
             .chain(previous.iter().map(String::as_str))
+            .collect();
+        let keys = secrets
+            .iter()
+            .copied()
             .map(SigningKey::new)
             .collect::<anyhow::Result<_>>()?;
-        Ok(Self { keys })
+        let sealing = secrets
+            .iter()
+            .map(|s| super::sealing::SealingKey::derive(s.trim()))
+            .collect();
+        Ok(Self { keys, sealing })
     }
 
     /// From `SILO_JWT_SECRET`, else `SILO_JWT_SECRET_FILE`, else (embedded default only)
@@ -107,6 +117,16 @@ impl Keyring {
         let mut older: Vec<String> = lines.map(str::to_owned).collect();
         older.extend(previous.iter().cloned());
         Self::new(current, &older)
+    }
+
+    /// Seals a secret the server must read back (a webhook's signing secret).
+    pub fn seal(&self, plain: &str) -> String {
+        super::sealing::seal(&self.sealing, plain)
+    }
+
+    /// Opens what [`seal`](Self::seal) sealed with this secret or a previous one.
+    pub fn unseal(&self, sealed: &str) -> Option<String> {
+        super::sealing::open(&self.sealing, sealed)
     }
 
     /// The id of the key that signs.

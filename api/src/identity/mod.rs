@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod password;
 pub mod principal;
+mod sealing;
 pub mod secret;
 pub mod sessions;
 

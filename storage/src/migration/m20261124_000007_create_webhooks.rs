@@ -16,6 +16,7 @@ impl MigrationTrait for Migration {
                 .col(uuid("site_id"))
                 .col(text("url"))
                 .col(text("description"))
+                // Sealed: HMAC needs it in clear, so it cannot be hashed (see the API).
                 .col(text("secret"))
                 // The secret before the last rotation, still signing until the given time.
                 .col(text_null("previous_secret"))
