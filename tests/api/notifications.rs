@@ -82,6 +82,32 @@ async fn subscriber(address: &str, city: &City, who: Who, variables: Value) -> S
     s
 }
 
+/// Each subscriber hears `change` of item `id`, all within a second of `since`; returns
+/// what the first heard.
+async fn all_hear(
+    subscribers: &mut [&mut Subscriber],
+    id: &str,
+    change: &str,
+    since: Instant,
+) -> Value {
+    let mut heard = Vec::new();
+    for s in subscribers.iter_mut() {
+        let c = s.next_change(SECOND).await;
+        assert_eq!(
+            (c["id"].as_str(), c["change"].as_str()),
+            (Some(id), Some(change)),
+            "{c}"
+        );
+        heard.push(c);
+    }
+    assert!(
+        since.elapsed() < SECOND,
+        "heard after {:?}",
+        since.elapsed()
+    );
+    heard.swap_remove(0)
+}
+
 /// Subscriptions start asynchronously after `subscribe`: give them a moment.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -125,45 +151,23 @@ both_backends!(
 
         // Published: everyone whose channel admits it, within a second.
         publish(&at, &city, &id).await;
-        let published_at = Instant::now();
-        for s in [&mut public, &mut editor, &mut sports_editor, &mut site] {
-            let change = s.next_change(SECOND).await;
-            assert_eq!(
-                (
-                    change["kind"].as_str(),
-                    change["id"].as_str(),
-                    change["slug"].as_str(),
-                    change["change"].as_str()
-                ),
-                (
-                    Some("EVENT"),
-                    Some(id.as_str()),
-                    Some(slug.as_str()),
-                    Some("PUBLISHED")
-                ),
-                "{change}"
-            );
-            assert_eq!(change["version"], 2);
-        }
-        assert!(
-            published_at.elapsed() < SECOND,
-            "{:?}",
-            published_at.elapsed()
+        let everyone = &mut [&mut public, &mut editor, &mut sports_editor, &mut site];
+        let change = all_hear(everyone, &id, "PUBLISHED", Instant::now()).await;
+        assert_eq!(
+            (change["kind"].as_str(), change["slug"].as_str()),
+            (Some("EVENT"), Some(slug.as_str()))
         );
+        assert_eq!(change["version"], 2);
 
         // Taken down: the same, within a second.
         take_down(&at, &city, &id).await;
-        let taken_down_at = Instant::now();
-        for s in [&mut public, &mut site] {
-            let change = s.next_change(SECOND).await;
-            assert_eq!(change["change"], "UNPUBLISHED", "{change}");
-            assert_eq!(change["id"], id.as_str());
-        }
-        assert!(
-            taken_down_at.elapsed() < SECOND,
-            "{:?}",
-            taken_down_at.elapsed()
-        );
+        all_hear(
+            &mut [&mut public, &mut site],
+            &id,
+            "UNPUBLISHED",
+            Instant::now(),
+        )
+        .await;
         assert_eq!(editor.next_change(SECOND).await["change"], "UNPUBLISHED");
 
         // Sports content is outside the culture site's channel.
@@ -623,19 +627,13 @@ mod two_server_processes {
         )
         .await;
         publish(&a.address, &city, &id).await;
-        let published_at = Instant::now();
-        for s in [&mut on_b, &mut on_a] {
-            let change = s.next_change(SECOND).await;
-            assert_eq!(
-                (change["id"].as_str(), change["change"].as_str()),
-                (Some(id.as_str()), Some("PUBLISHED"))
-            );
-        }
-        assert!(
-            published_at.elapsed() < SECOND,
-            "{:?}",
-            published_at.elapsed()
-        );
+        all_hear(
+            &mut [&mut on_b, &mut on_a],
+            &id,
+            "PUBLISHED",
+            Instant::now(),
+        )
+        .await;
         eventually("the publication's webhook", || {
             receiver.accepted().len() == 1
         })
@@ -644,13 +642,13 @@ mod two_server_processes {
         // Taken down through B: heard on both, and by the webhook, within a second.
         take_down(&b.address, &city, &id).await;
         let taken_down_at = Instant::now();
-        for s in [&mut on_a, &mut on_b] {
-            let change = s.next_change(SECOND).await;
-            assert_eq!(
-                (change["id"].as_str(), change["change"].as_str()),
-                (Some(id.as_str()), Some("UNPUBLISHED"))
-            );
-        }
+        all_hear(
+            &mut [&mut on_a, &mut on_b],
+            &id,
+            "UNPUBLISHED",
+            taken_down_at,
+        )
+        .await;
         eventually("the takedown's webhook", || receiver.accepted().len() == 2).await;
         assert!(
             taken_down_at.elapsed() < SECOND,
