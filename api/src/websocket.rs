@@ -3,6 +3,9 @@
 //! what one connection can make the server hold, keeps the connection alive, and
 //! authenticates it from `connection_init`.
 //!
+//! Credentials are checked again at each keep-alive: a connection outlives neither its
+//! token, nor its session, nor a revoked site key (closed with 4401).
+//!
 //! Bounds: outgoing messages wait in a 32-message channel that is drained only as fast as
 //! the socket takes them; a message that cannot be queued within the send timeout closes
 //! the connection (the consumer is told by the close reason). Subscriptions themselves
@@ -10,7 +13,7 @@
 
 use crate::changes::ChangeFeed;
 use crate::graphql::{ApiSchema, Loaders, RequestContext};
-use crate::identity::Identity;
+use crate::identity::{Caller, Identity};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Message};
@@ -131,9 +134,16 @@ impl Connection {
             self.identity.clone(),
             self.client_addr.clone(),
         );
+        // What connection_init presented, checked again at each keep-alive.
+        let credentials = Arc::new(std::sync::Mutex::new(None::<String>));
+        let presented = credentials.clone();
         let mut protocol = WebSocket::new((*self.schema).clone(), from_client, self.protocol)
             .on_connection_init(move |payload| {
-                connection_init(store, identity, payload, client_addr)
+                let authorization = payload_field(&payload, "authorization");
+                let site = payload_field(&payload, "site")
+                    .or_else(|| payload_field(&payload, crate::routes::SITE_HEADER));
+                *presented.lock().unwrap_or_else(|e| e.into_inner()) = authorization.clone();
+                connection_init(store, identity, authorization, site, client_addr)
             });
         let mut keepalive = tokio::time::interval(self.liveness.keepalive);
         keepalive.tick().await;
@@ -148,6 +158,19 @@ impl Connection {
                     let heard = Duration::from_millis(heard_at.load(Ordering::Relaxed));
                     if started.elapsed().saturating_sub(heard) > self.liveness.keepalive * 3 {
                         break close_reason(1001, "no answer to keep-alive pings".into());
+                    }
+                    // An expired token, an ended session, a revoked key or a disabled
+                    // account ends the connection too.
+                    let presented = credentials.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    if let Some(authorization) = presented
+                        && let Err(e) = Caller::from_authorization(
+                            &self.store,
+                            &self.identity,
+                            Some(&authorization),
+                        )
+                        .await
+                    {
+                        break close_reason(4401, e.to_string());
                     }
                     self.keepalive_message().to_owned()
                 }
@@ -187,27 +210,31 @@ fn close_reason(code: u16, reason: String) -> Option<CloseReason> {
     })
 }
 
+/// A string field of `connection_init`'s payload, whatever its case.
+fn payload_field(payload: &serde_json::Value, name: &str) -> Option<String> {
+    payload.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    })
+}
+
 /// `connection_init`'s payload carries what HTTP requests send as headers:
 /// `{"authorization": "Bearer <token or site key>", "site": "<slug>"}` (both optional;
 /// anonymous without them). Refused credentials close the connection, the reason saying why.
 async fn connection_init(
     store: Store,
     identity: Identity,
-    payload: serde_json::Value,
+    authorization: Option<String>,
+    site: Option<String>,
     client_addr: Option<String>,
 ) -> async_graphql::Result<Data> {
-    let field = |name: &str| {
-        payload.as_object().and_then(|o| {
-            o.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .and_then(|(_, v)| v.as_str())
-        })
-    };
     let context = RequestContext::resolve(
         &store,
         &identity,
-        field("authorization"),
-        field("site").or_else(|| field(crate::routes::SITE_HEADER)),
+        authorization.as_deref(),
+        site.as_deref(),
         client_addr,
     )
     .await

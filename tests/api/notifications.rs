@@ -860,3 +860,47 @@ mod silent_subscribers_are_pinged_then_disconnected {
         answering.hears_nothing(Duration::from_millis(300)).await;
     }
 }
+
+both_backends!(
+    a_revoked_site_key_ends_its_subscriptions,
+    |b: Backend| async move {
+        let app = spawn_app_with(fresh_database(b).await, 1, |s| s.keepalive_secs = 1).await;
+        let city = city_on(app).await;
+        let at = city.app.address.clone();
+        let mut site = subscriber(&at, &city, Who::SiteKey, json!({})).await;
+        let mut editor = subscriber(&at, &city, Who::Editor, json!({})).await;
+        let keys = query_at(
+            &at,
+            city.token(Who::Admin),
+            "query($site: ID!) { siteKeys(siteId: $site) { id } }",
+            json!({ "site": city.site }),
+        )
+        .await;
+        query_at(
+            &at,
+            city.token(Who::Admin),
+            "mutation($id: ID!) { revokeSiteKey(id: $id) }",
+            json!({ "id": keys["siteKeys"][0]["id"] }),
+        )
+        .await;
+        let revoked_at = Instant::now();
+        // Read both at once: a subscriber answers pings only while it reads.
+        let ((closed, after), ()) = tokio::join!(
+            async {
+                (
+                    site.hear(Duration::from_secs(3)).await,
+                    revoked_at.elapsed(),
+                )
+            },
+            editor.hears_nothing(Duration::from_secs(3)),
+        );
+        match closed {
+            Some(Heard::Closed(Some((4401, reason)))) => {
+                assert!(reason.contains("revoked"), "{reason}")
+            }
+            other => panic!("expected the connection closed (4401), heard {other:?}"),
+        }
+        // Within a keep-alive period (1 s here), while the editor's connection stays.
+        assert!(after < Duration::from_millis(1500), "{after:?}");
+    }
+);
