@@ -2,6 +2,7 @@
 //! changes each audience may learn of: a draft's existence is as private as its content.
 
 use crate::content::{ContentKind, ContentStatus, SiteTargets};
+
 use crate::department::Department;
 use crate::rights::{Action, DepartmentPath, Principal, Resource, authorize};
 use crate::site::SiteScope;
@@ -54,13 +55,45 @@ pub struct ContentChange {
     pub change: ChangeType,
     pub version: i32,
     pub at: DateTime<Utc>,
-    pub department_id: Uuid,
+    /// Where the item stands after the change.
+    pub placement: Placement,
+    /// Where it stood before, when an edit moved it (another department, other sites,
+    /// categories or tags): the sites it left hear of the change too.
+    pub previous_placement: Option<Placement>,
     /// The state the change left the item in.
     pub status: ContentStatus,
     pub created_by: Option<Uuid>,
+}
+
+/// What decides which sites' channels an item is in.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placement {
+    pub department_id: Uuid,
     pub sites: SiteTargets,
     pub category_ids: Vec<Uuid>,
     pub tag_ids: Vec<Uuid>,
+}
+
+impl Placement {
+    pub fn of(item: &crate::item::ContentItem) -> Self {
+        let marks = item.channel_marks();
+        Self {
+            department_id: item.department_id(),
+            sites: marks.sites.clone(),
+            category_ids: marks.category_ids.to_vec(),
+            tag_ids: marks.tag_ids.to_vec(),
+        }
+    }
+
+    fn in_channel(&self, scope: &SiteScope) -> bool {
+        scope.admits(
+            &self.sites,
+            self.department_id,
+            &self.category_ids,
+            &self.tag_ids,
+        )
+    }
 }
 
 impl ContentChange {
@@ -73,14 +106,13 @@ impl ContentChange {
         }
     }
 
-    /// Whether the item belongs to the site's channel.
+    /// Whether the item belongs to the site's channel, or did before this change.
     pub fn in_channel(&self, scope: &SiteScope) -> bool {
-        scope.admits(
-            &self.sites,
-            self.department_id,
-            &self.category_ids,
-            &self.tag_ids,
-        )
+        self.placement.in_channel(scope)
+            || self
+                .previous_placement
+                .as_ref()
+                .is_some_and(|p| p.in_channel(scope))
     }
 
     /// Whether `principal`, reading through `scope` when a site is named, may be told of
@@ -99,7 +131,7 @@ impl ContentChange {
         if self.is_public() {
             return true;
         }
-        let Some(path) = DepartmentPath::of(departments, self.department_id) else {
+        let Some(path) = DepartmentPath::of(departments, self.placement.department_id) else {
             return false;
         };
         let resource = Resource::Content {

@@ -15,6 +15,7 @@ use silo_domain::DomainError;
 use silo_domain::audit::Actor;
 use silo_domain::content::{ContentKind, ContentStatus};
 use silo_domain::item::ContentItem;
+use silo_domain::notification::Placement;
 use uuid::Uuid;
 
 /// Position in the drafts list: most recently updated first.
@@ -186,6 +187,16 @@ impl Store {
         let what = item.kind().as_str();
         let mut links = Links::default();
         let txn = self.begin_write().await?;
+        // Where the item stood: an edit that moves it out of a site's channel is told to
+        // that site. Read under the write lock, so it is the version being replaced.
+        let previous = match expected {
+            Some(_) => self
+                .content_item(item.kind(), id)
+                .await?
+                .map(|old| Placement::of(&old))
+                .filter(|old| *old != Placement::of(item)),
+            None => None,
+        };
         match item {
             ContentItem::Event(e) => {
                 let f = &e.fields;
@@ -249,7 +260,11 @@ impl Store {
         .exec_without_returning(&txn)
         .await
         .map_err(internal)?;
-        outbox::append(&txn, content_event(item, change, actor), now).await?;
+        let mut event = content_event(item, change, actor);
+        if let Some(previous) = previous {
+            event.payload["previously"] = serde_json::to_value(previous).unwrap_or_default();
+        }
+        outbox::append(&txn, event, now).await?;
         txn.commit().await.map_err(internal)
     }
 

@@ -12,7 +12,7 @@ use sea_orm::{
 use silo_domain::DomainError;
 use silo_domain::audit::Actor;
 use silo_domain::content::{ContentKind, ContentStatus};
-use silo_domain::notification::{ChangeType, ContentChange};
+use silo_domain::notification::{ChangeType, ContentChange, Placement};
 use uuid::Uuid;
 
 /// The PostgreSQL channel every commit that wrote to the outbox notifies: the change feed
@@ -124,12 +124,15 @@ impl OutboxRecord {
             change: ChangeType::of_outbox(&self.change),
             version: self.version.unwrap_or_default(),
             at: self.occurred_at,
-            department_id: self.department_id?,
+            placement: Placement {
+                department_id: self.department_id?,
+                sites: serde_json::from_value(field("sites")).unwrap_or_default(),
+                category_ids: serde_json::from_value(field("categoryIds")).unwrap_or_default(),
+                tag_ids: serde_json::from_value(field("tagIds")).unwrap_or_default(),
+            },
+            previous_placement: serde_json::from_value(field("previously")).unwrap_or_default(),
             status: ContentStatus::parse(p.get("status")?.as_str()?)?,
             created_by: serde_json::from_value(field("createdBy")).unwrap_or_default(),
-            sites: serde_json::from_value(field("sites")).unwrap_or_default(),
-            category_ids: serde_json::from_value(field("categoryIds")).unwrap_or_default(),
-            tag_ids: serde_json::from_value(field("tagIds")).unwrap_or_default(),
         })
     }
 }

@@ -189,6 +189,32 @@ both_backends!(
         assert_eq!(public.next_change(SECOND).await["id"], sports.as_str());
         site.hears_nothing(Duration::from_millis(300)).await;
         news_only.hears_nothing(Duration::ZERO).await;
+
+        // A published culture event moved to Sports leaves the culture site's channel: the
+        // site hears of it (to drop it), as does everyone.
+        let (moving, _) = create(&at, &city, Who::Publisher, city.culture, "Conte musical").await;
+        publish(&at, &city, &moving).await;
+        all_hear(
+            &mut [&mut public, &mut site],
+            &moving,
+            "PUBLISHED",
+            Instant::now(),
+        )
+        .await;
+        query_at(
+            &at,
+            city.token(Who::Admin),
+            "mutation($id: ID!, $d: ID!) { updateEvent(id: $id, expectedVersion: 2, input: {departmentId: $d, title: \"Conte musical\", startsAt: \"2027-03-01T19:00:00Z\"}) { id } }",
+            json!({ "id": moving, "d": city.sports }),
+        )
+        .await;
+        all_hear(
+            &mut [&mut public, &mut site],
+            &moving,
+            "UPDATED",
+            Instant::now(),
+        )
+        .await;
     }
 );
 

@@ -42,12 +42,15 @@ fn change(change: ChangeType, status: ContentStatus) -> ContentChange {
         change,
         version: 2,
         at: now(),
-        department_id: id(CULTURE),
+        placement: Placement {
+            department_id: id(CULTURE),
+            sites: SiteTargets::All,
+            category_ids: vec![id(CONCERTS)],
+            tag_ids: vec![],
+        },
+        previous_placement: None,
         status,
         created_by: Some(id(AUTHOR)),
-        sites: SiteTargets::All,
-        category_ids: vec![id(CONCERTS)],
-        tag_ids: vec![],
     }
 }
 
@@ -153,7 +156,10 @@ fn a_site_hears_only_of_its_channel() {
         &published
     ));
     let elsewhere = ContentChange {
-        sites: SiteTargets::Only(vec![id(43)]),
+        placement: Placement {
+            sites: SiteTargets::Only(vec![id(43)]),
+            ..published.placement.clone()
+        },
         ..published.clone()
     };
     assert!(!sees(&anonymous, Some(&scope(vec![], vec![])), &elsewhere));
@@ -161,6 +167,31 @@ fn a_site_hears_only_of_its_channel() {
         sees(&anonymous, None, &elsewhere),
         "no site named: every public change"
     );
+    // Moved out of a site's channel by an edit: that site hears of it (to drop it).
+    let moved = ContentChange {
+        change: ChangeType::Updated,
+        placement: Placement {
+            department_id: id(SPORTS),
+            ..published.placement.clone()
+        },
+        previous_placement: Some(published.placement.clone()),
+        ..published.clone()
+    };
+    assert!(sees(
+        &anonymous,
+        Some(&scope(vec![CULTURE], vec![])),
+        &moved
+    ));
+    assert!(sees(&anonymous, Some(&scope(vec![SPORTS], vec![])), &moved));
+    let unmoved = ContentChange {
+        previous_placement: None,
+        ..moved.clone()
+    };
+    assert!(!sees(
+        &anonymous,
+        Some(&scope(vec![CULTURE], vec![])),
+        &unmoved
+    ));
     // A draft outside the channel stays out even for its editors.
     let draft = change(ChangeType::Updated, ContentStatus::Draft);
     let editor = member(7, CULTURE, Role::Editor);
