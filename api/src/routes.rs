@@ -200,6 +200,13 @@ async fn metrics(
         feed.subscribers(),
         feed.dropped(),
     );
+    if let Ok(backlog) = store.webhook_backlog().await {
+        body += &format!(
+            "# HELP silo_webhook_deliveries_pending Webhook deliveries waiting for their (next) attempt.\n\
+             # TYPE silo_webhook_deliveries_pending gauge\n\
+             silo_webhook_deliveries_pending {backlog}\n"
+        );
+    }
     if let Ok(lag) = store.search_lag(&**search).await {
         body += &format!(
             "# HELP silo_search_lag_changes Recorded changes not yet in the search index.\n\

@@ -611,6 +611,16 @@ impl Store {
         Ok(())
     }
 
+    /// Deliveries waiting to be sent, over every endpoint (`/metrics`).
+    pub async fn webhook_backlog(&self) -> Result<u64, DomainError> {
+        use sea_orm::PaginatorTrait;
+        webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .count(&self.db)
+            .await
+            .map_err(internal)
+    }
+
     /// An endpoint's pending deliveries, in the order the changes happened.
     pub async fn pending_deliveries(
         &self,

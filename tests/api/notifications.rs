@@ -370,6 +370,16 @@ both_backends!(
         eventually("failed attempts", || receiver.refused() >= 2).await;
         let log = deliveries(&at, &city).await;
         assert_eq!(log.len(), 4, "{log:?}");
+        let metrics = reqwest::get(format!("{at}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("silo_webhook_deliveries_pending 4\n"),
+            "{metrics}"
+        );
         for d in &log {
             assert_eq!(d["status"], "PENDING", "{d}");
             assert!(
