@@ -16,8 +16,11 @@ use uuid::Uuid;
 
 /// How often the worker looks anyway: retries that came due, other processes' deliveries.
 const TICK: Duration = Duration::from_millis(500);
-/// How long a process holds an endpoint; it stops taking new deliveries at half of it.
+/// How long a process holds an endpoint; it stops taking new deliveries at half of it,
+/// and a receiver's answer is awaited at most [`LONGEST_WAIT`]: a send never outlives it.
 const LEASE: Duration = Duration::from_secs(60);
+/// The longest a receiver may take to answer, whatever the settings say.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(25);
 /// Endpoints sent to at once by one process.
 const PARALLEL: usize = 16;
 /// Deliveries read per query.
@@ -33,8 +36,6 @@ pub struct WebhookSender {
     identity: Identity,
     client: reqwest::Client,
     policy: RetryPolicy,
-    /// This process, as the holder of endpoint leases.
-    owner: Arc<str>,
 }
 
 impl WebhookSender {
@@ -45,7 +46,7 @@ impl WebhookSender {
         timeout: Duration,
     ) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
-            .timeout(timeout)
+            .timeout(timeout.min(LONGEST_WAIT))
             // A receiver answers where it was registered: a redirect is a failure.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Silo-Webhooks/", env!("CARGO_PKG_VERSION")))
@@ -55,7 +56,6 @@ impl WebhookSender {
             identity,
             client,
             policy,
-            owner: Uuid::now_v7().to_string().into(),
         })
     }
 
@@ -106,11 +106,13 @@ impl WebhookSender {
                     return;
                 };
                 let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
-                match self.store.claim_webhook_endpoint(&self.owner, lease).await {
+                // A token per claim: a late release never frees someone else's claim.
+                let claim = Uuid::now_v7().to_string();
+                match self.store.claim_webhook_endpoint(&claim, lease).await {
                     Ok(Some((endpoint, secrets))) => {
                         let sender = self.clone();
                         tokio::spawn(async move {
-                            sender.send_all(&endpoint, &secrets).await;
+                            sender.send_all(&claim, &endpoint, &secrets).await;
                             drop(slot);
                         });
                     }
@@ -130,7 +132,7 @@ impl WebhookSender {
 
     /// Sends an endpoint's pending deliveries in order until one fails or half the lease
     /// is spent, then gives the lease back.
-    async fn send_all(&self, endpoint: &WebhookEndpoint, secrets: &WebhookSecrets) {
+    async fn send_all(&self, claim: &str, endpoint: &WebhookEndpoint, secrets: &WebhookSecrets) {
         let stop_at = Instant::now() + LEASE / 2;
         'pages: loop {
             let pending = match self.store.pending_deliveries(endpoint.id, PAGE).await {
@@ -148,7 +150,13 @@ impl WebhookSender {
                 let outcome = self.attempt(endpoint, secrets, delivery).await;
                 let recorded = self
                     .store
-                    .record_webhook_attempt(delivery, &outcome, self.policy, fastrand::f64())
+                    .record_webhook_attempt(
+                        endpoint,
+                        delivery,
+                        &outcome,
+                        self.policy,
+                        fastrand::f64(),
+                    )
                     .await;
                 if let Err(e) = recorded {
                     tracing::warn!(error = %e, "webhooks: recording an attempt failed");
@@ -162,7 +170,7 @@ impl WebhookSender {
         }
         if let Err(e) = self
             .store
-            .release_webhook_endpoint(endpoint.id, &self.owner)
+            .release_webhook_endpoint(endpoint.id, claim)
             .await
         {
             tracing::warn!(error = %e, "webhooks: releasing an endpoint failed");
@@ -207,9 +215,17 @@ impl WebhookSender {
             Ok(response) if response.status().is_success() => AttemptOutcome::Delivered {
                 status: response.status().as_u16(),
             },
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status();
-                let text = response.text().await.unwrap_or_default();
+                // The start of the answer only: a receiver's error page can be large.
+                let mut start = Vec::new();
+                while start.len() < ERROR_EXCERPT {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                let text = String::from_utf8_lossy(&start);
                 let excerpt: String = text.chars().take(ERROR_EXCERPT).collect();
                 AttemptOutcome::Failed {
                     status: Some(status.as_u16()),

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 /// The largest message a client may send (a subscription document and its variables).
 const MAX_FRAME: usize = 64 * 1024;
+/// Subscriptions one connection may start (each holds its parsed request).
+const MAX_SUBSCRIPTIONS: usize = 100;
 
 /// How long a connection may go silent and how long a send may wait.
 #[derive(Debug, Clone, Copy)]
@@ -111,19 +113,31 @@ impl Connection {
             let heard_at = heard_at.clone();
             let mut messages = messages.max_frame_size(MAX_FRAME);
             actix_web::rt::spawn(async move {
+                let mut subscribed: usize = 0;
                 while let Some(Ok(message)) = messages.next().await {
                     heard_at.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
-                    let forwarded = match message {
-                        Message::Text(text) => to_protocol.send(text.as_bytes().to_vec()).await,
-                        Message::Binary(bytes) => to_protocol.send(bytes.to_vec()).await,
+                    let bytes = match message {
+                        Message::Text(text) => text.as_bytes().to_vec(),
+                        Message::Binary(bytes) => bytes.to_vec(),
                         Message::Ping(bytes) => {
                             let _ = session.pong(&bytes).await;
-                            Ok(())
+                            continue;
                         }
                         Message::Close(_) => break,
-                        _ => Ok(()),
+                        _ => continue,
                     };
-                    if forwarded.is_err() {
+                    subscribed = match subscription_step(&bytes) {
+                        Some(true) => subscribed + 1,
+                        Some(false) => subscribed.saturating_sub(1),
+                        None => subscribed,
+                    };
+                    if subscribed > MAX_SUBSCRIPTIONS {
+                        let reason =
+                            format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection");
+                        let _ = session.close(close_reason(4400, reason)).await;
+                        break;
+                    }
+                    if to_protocol.send(bytes).await.is_err() {
                         break;
                     }
                 }
@@ -172,6 +186,10 @@ impl Connection {
                     {
                         break close_reason(4401, e.to_string());
                     }
+                    // A WebSocket ping too: clients of the older protocol answer only that.
+                    if session.ping(b"").await.is_err() {
+                        break None;
+                    }
                     self.keepalive_message().to_owned()
                 }
             };
@@ -188,6 +206,8 @@ impl Connection {
             }
         };
         reader.abort();
+        // The subscriptions end now, not after the grace period.
+        drop(protocol);
         // The close frame queues behind what the client has not read yet: a slow consumer
         // that reads again within the grace period learns why; then the socket is dropped.
         let grace = self.liveness.keepalive * 3;
@@ -208,6 +228,22 @@ fn close_reason(code: u16, reason: String) -> Option<CloseReason> {
         code: CloseCode::from(code),
         description: Some(reason),
     })
+}
+
+/// Whether a client message starts a subscription (`Some(true)`: `subscribe`, or `start` in
+/// the older protocol) or stops one (`Some(false)`: `complete`, `stop`); async-graphql
+/// checks the rest.
+fn subscription_step(bytes: &[u8]) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(borrow, rename = "type")]
+        kind: Option<&'a str>,
+    }
+    match serde_json::from_slice::<Kind<'_>>(bytes).ok()?.kind? {
+        "subscribe" | "start" => Some(true),
+        "complete" | "stop" => Some(false),
+        _ => None,
+    }
 }
 
 /// A string field of `connection_init`'s payload, whatever its case.

@@ -186,17 +186,19 @@ impl Store {
         let id = item.id();
         let what = item.kind().as_str();
         let mut links = Links::default();
-        let txn = self.begin_write().await?;
         // Where the item stood: an edit that moves it out of a site's channel is told to
-        // that site. Read under the write lock, so it is the version being replaced.
+        // that site. Read before the write lock (its connection must not wait for another);
+        // the version check keeps it to the version being replaced (any other fails below).
         let previous = match expected {
-            Some(_) => self
+            Some(expected) => self
                 .content_item(item.kind(), id)
                 .await?
+                .filter(|old| old.publication().version == expected)
                 .map(|old| Placement::of(&old))
                 .filter(|old| *old != Placement::of(item)),
             None => None,
         };
+        let txn = self.begin_write().await?;
         match item {
             ContentItem::Event(e) => {
                 let f = &e.fields;

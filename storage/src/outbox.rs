@@ -126,7 +126,8 @@ impl OutboxRecord {
             at: self.occurred_at,
             placement: Placement {
                 department_id: self.department_id?,
-                sites: serde_json::from_value(field("sites")).unwrap_or_default(),
+                // Without its sites, a change is told to nobody rather than to every site.
+                sites: serde_json::from_value(p.get("sites")?.clone()).ok()?,
                 category_ids: serde_json::from_value(field("categoryIds")).unwrap_or_default(),
                 tag_ids: serde_json::from_value(field("tagIds")).unwrap_or_default(),
             },

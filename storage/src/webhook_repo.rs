@@ -8,8 +8,8 @@ use crate::{Store, internal};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use silo_domain::DomainError;
 use silo_domain::audit::Actor;
@@ -286,16 +286,37 @@ impl Store {
             )));
         }
         let before = to_endpoint(model.clone());
+        let original = model.clone();
         change(&mut model, now);
         model.version += 1;
         model.updated_at = now;
-        // Every column written: a plain conversion marks them unchanged, updating nothing.
-        webhook_endpoint::Entity::update(
-            webhook_endpoint::ActiveModel::from(model.clone()).reset_all(),
-        )
-        .exec(&txn)
-        .await
-        .map_err(internal)?;
+        // Only the columns this change touched: the sender updates the lease, the failure
+        // run and the retry time meanwhile without the write lock, and must not be undone.
+        let mut row = webhook_endpoint::ActiveModel::from(original.clone());
+        macro_rules! changed {
+            ($($column:ident),*) => {$(
+                if model.$column != original.$column {
+                    row.$column = Set(model.$column.clone());
+                }
+            )*};
+        }
+        changed!(
+            url,
+            description,
+            secret,
+            previous_secret,
+            previous_secret_until,
+            enabled,
+            disabled_reason,
+            failure_run,
+            retry_at,
+            version,
+            updated_at
+        );
+        webhook_endpoint::Entity::update(row)
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
         let endpoint = to_endpoint(model);
         let event = endpoint_event(&endpoint, Change::Updated, Some(&before), actor);
         outbox::append(&txn, OutboxEvent { action, ..event }, now).await?;
@@ -420,6 +441,26 @@ impl Store {
         body: impl Fn(Uuid, &Site, &ContentChange) -> String,
     ) -> Result<usize, DomainError> {
         let now = Utc::now();
+        // Without the lock first: most rounds find nothing new.
+        let seen = self.fan_out_position(&self.db).await?;
+        if self.outbox_after(seen, 1).await?.is_empty() {
+            return Ok(0);
+        }
+        // What deciding takes is read before the lock is held: the connection holding it
+        // must never wait for a second one from the pool (writers waiting on the lock may
+        // hold them all).
+        let endpoints = enabled_endpoints(&self.db).await?;
+        let departments = self.departments().await?;
+        let mut sites: HashMap<Uuid, Option<(Site, SiteScope)>> = HashMap::new();
+        for endpoint in &endpoints {
+            if let std::collections::hash_map::Entry::Vacant(slot) = sites.entry(endpoint.site_id) {
+                let site = self.site(endpoint.site_id).await?.map(|site| {
+                    let scope = SiteScope::resolve(&site, &departments);
+                    (site, scope)
+                });
+                slot.insert(site);
+            }
+        }
         let txn = self.db.begin().await.map_err(internal)?;
         outbox_consumer::Entity::update_many()
             .col_expr(outbox_consumer::Column::UpdatedAt, Expr::value(now))
@@ -427,65 +468,48 @@ impl Store {
             .exec(&txn)
             .await
             .map_err(internal)?;
-        let position = outbox_consumer::Entity::find_by_id(FAN_OUT)
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .map_or(0, |c| c.position);
+        let position = self.fan_out_position(&txn).await?;
         let records = crate::outbox::records_after(&txn, position, FAN_OUT_BATCH).await?;
         let Some(last) = records.last().map(|r| r.id) else {
             return Ok(0);
         };
-        let endpoints = webhook_endpoint::Entity::find()
-            .filter(webhook_endpoint::Column::Enabled.eq(true))
-            .all(&txn)
-            .await
-            .map_err(internal)?;
+        // An endpoint added or disabled since the read above: read again next round.
+        let ids = |endpoints: &[webhook_endpoint::Model]| -> Vec<Uuid> {
+            endpoints.iter().map(|e| e.id).collect()
+        };
+        if ids(&enabled_endpoints(&txn).await?) != ids(&endpoints) {
+            return Ok(1);
+        }
         let changes: Vec<ContentChange> =
             records.iter().filter_map(|r| r.content_change()).collect();
         let mut rows = Vec::new();
-        if !endpoints.is_empty() && !changes.is_empty() {
-            let departments = self.departments().await?;
-            let mut sites: HashMap<Uuid, Option<(Site, SiteScope)>> = HashMap::new();
-            for endpoint in &endpoints {
-                if let std::collections::hash_map::Entry::Vacant(slot) =
-                    sites.entry(endpoint.site_id)
-                {
-                    let site = self.site(endpoint.site_id).await?.map(|site| {
-                        let scope = SiteScope::resolve(&site, &departments);
-                        (site, scope)
-                    });
-                    slot.insert(site);
+        for change in &changes {
+            for endpoint in endpoints
+                .iter()
+                .filter(|e| e.from_position < change.position)
+            {
+                let Some(Some((site, scope))) = sites.get(&endpoint.site_id) else {
+                    continue;
+                };
+                let principal = Principal::Site(site.id);
+                if !change.visible_to(&principal, Some(scope), &departments, now) {
+                    continue;
                 }
-            }
-            for change in &changes {
-                for endpoint in endpoints
-                    .iter()
-                    .filter(|e| e.from_position < change.position)
-                {
-                    let Some(Some((site, scope))) = sites.get(&endpoint.site_id) else {
-                        continue;
-                    };
-                    let principal = Principal::Site(site.id);
-                    if !change.visible_to(&principal, Some(scope), &departments, now) {
-                        continue;
-                    }
-                    let id = Uuid::now_v7();
-                    rows.push(webhook_delivery::ActiveModel {
-                        id: Set(id),
-                        endpoint_id: Set(endpoint.id),
-                        outbox_id: Set(change.position),
-                        body: Set(body(id, site, change)),
-                        status: Set(DeliveryStatus::Pending.as_str().to_owned()),
-                        attempts: Set(0),
-                        last_status: Set(None),
-                        last_error: Set(None),
-                        created_at: Set(now),
-                        expires_at: Set(expires_at(now)),
-                        last_attempt_at: Set(None),
-                        delivered_at: Set(None),
-                    });
-                }
+                let id = Uuid::now_v7();
+                rows.push(webhook_delivery::ActiveModel {
+                    id: Set(id),
+                    endpoint_id: Set(endpoint.id),
+                    outbox_id: Set(change.position),
+                    body: Set(body(id, site, change)),
+                    status: Set(DeliveryStatus::Pending.as_str().to_owned()),
+                    attempts: Set(0),
+                    last_status: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                    expires_at: Set(expires_at(now)),
+                    last_attempt_at: Set(None),
+                    delivered_at: Set(None),
+                });
             }
         }
         for batch in rows.chunks(crate::write::CONTENT_BATCH) {
@@ -506,6 +530,15 @@ impl Store {
             .map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         Ok(records.len())
+    }
+
+    /// How far the fan-out has read.
+    async fn fan_out_position(&self, db: &impl ConnectionTrait) -> Result<i64, DomainError> {
+        Ok(outbox_consumer::Entity::find_by_id(FAN_OUT)
+            .one(db)
+            .await
+            .map_err(internal)?
+            .map_or(0, |c| c.position))
     }
 
     /// Marks failed the pending deliveries whose retry window has closed; returns how many.
@@ -638,23 +671,20 @@ impl Store {
         Ok(rows.into_iter().map(to_delivery).collect())
     }
 
-    /// Records an attempt: the delivery's log line, and the endpoint's failure run and
-    /// next retry (or its disabling, recorded in the audit log, after `policy`'s limit).
-    /// `jitter` in `[0, 1)` spreads the retries.
+    /// Records an attempt of `endpoint`'s lease holder: the delivery's log line, and the
+    /// endpoint's failure run and next retry (or its disabling, recorded in the audit log,
+    /// after `policy`'s limit). Single statements, no read-then-write transaction: on
+    /// SQLite those fail at once (busy) when another writer holds the lock. `jitter` in
+    /// `[0, 1)` spreads the retries.
     pub async fn record_webhook_attempt(
         &self,
+        endpoint: &WebhookEndpoint,
         delivery: &WebhookDelivery,
         outcome: &AttemptOutcome,
         policy: RetryPolicy,
         jitter: f64,
     ) -> Result<(), DomainError> {
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(internal)?;
-        let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| DomainError::not_found("webhook"))?;
         use webhook_delivery::Column as D;
         use webhook_endpoint::Column as E;
         let (status, code, error) = match outcome {
@@ -676,7 +706,7 @@ impl Store {
         }
         update
             .filter(D::Id.eq(delivery.id))
-            .exec(&txn)
+            .exec(&self.db)
             .await
             .map_err(internal)?;
         let mut disable = None;
@@ -686,6 +716,7 @@ impl Store {
                 .col_expr(E::FailureRun, Expr::value(0))
                 .col_expr(E::RetryAt, Expr::value(Option::<DateTime<Utc>>::None))
         } else {
+            // The holder stops at its first failure: the run it claimed, plus this one.
             let run = endpoint.failure_run.saturating_add(1);
             let retry_at = match policy.after_failure(u32::try_from(run).unwrap_or(0), now, jitter)
             {
@@ -699,8 +730,7 @@ impl Store {
                 .col_expr(E::FailureRun, Expr::value(run))
                 .col_expr(E::RetryAt, Expr::value(retry_at))
         };
-        endpoint_update.exec(&txn).await.map_err(internal)?;
-        txn.commit().await.map_err(internal)?;
+        endpoint_update.exec(&self.db).await.map_err(internal)?;
         if let Some(run) = disable {
             let reason = format!("disabled after {run} failed attempts in a row");
             self.change_endpoint(
@@ -727,6 +757,18 @@ impl Store {
             .map_err(internal)?
             .map_or(0, |m| m.id))
     }
+}
+
+/// The endpoints changes are fanned out to, in a stable order.
+async fn enabled_endpoints(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<webhook_endpoint::Model>, DomainError> {
+    webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Enabled.eq(true))
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)
 }
 
 /// The outbox (and audit) row of an endpoint change: never the secret.

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use silo_domain::content;
 use silo_domain::notification::{self, ContentChange};
+use silo_domain::rights::Principal;
 use silo_domain::site::SiteScope;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
@@ -138,9 +139,12 @@ impl Audience {
         {
             return false;
         }
-        // The department tree is only needed for a draft's change (to decide on rights).
+        // The department tree is only needed for a draft's change (to decide on rights),
+        // which only signed-in users may hear of.
         let departments = if change.is_public() {
             Vec::new()
+        } else if !matches!(self.request.principal, Principal::User(_)) {
+            return false;
         } else {
             match self.store.departments().await {
                 Ok(departments) => departments,
