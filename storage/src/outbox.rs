@@ -207,3 +207,14 @@ pub(crate) async fn records_after(
         })
         .collect())
 }
+
+/// The id of the last recorded change (0 when none), read on `db` (inside a write
+/// transaction, the last change before the one being written).
+pub(crate) async fn head(db: &impl ConnectionTrait) -> Result<i64, DomainError> {
+    Ok(outbox::Entity::find()
+        .order_by_desc(outbox::Column::Id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map_or(0, |m| m.id))
+}

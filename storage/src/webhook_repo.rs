@@ -142,7 +142,7 @@ impl Store {
         let now = Utc::now();
         let txn = self.begin_write().await?;
         // Writes are serialized from here: the head is the last change before this one.
-        let from_position = self.outbox_head_in(&txn).await?;
+        let from_position = crate::outbox::head(&txn).await?;
         let model = webhook_endpoint::Model {
             id: Uuid::now_v7(),
             site_id,
@@ -746,16 +746,6 @@ impl Store {
             .await?;
         }
         Ok(())
-    }
-
-    /// The last outbox position, read inside a write transaction.
-    async fn outbox_head_in(&self, txn: &impl ConnectionTrait) -> Result<i64, DomainError> {
-        Ok(crate::entity::outbox::Entity::find()
-            .order_by_desc(crate::entity::outbox::Column::Id)
-            .one(txn)
-            .await
-            .map_err(internal)?
-            .map_or(0, |m| m.id))
     }
 }
 

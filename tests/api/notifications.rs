@@ -52,13 +52,32 @@ async fn query_at(address: &str, token: Option<&str>, query: &str, variables: Va
 }
 
 async fn publish(address: &str, city: &City, id: &str) {
+    publish_as(address, city, Who::Publisher, id).await;
+}
+
+async fn publish_as(address: &str, city: &City, who: Who, id: &str) {
     query_at(
         address,
-        city.token(Who::Publisher),
+        city.token(who),
         PUBLISH,
         json!({ "id": id, "v": 1 }),
     )
     .await;
+}
+
+/// One value of the server's `/metrics`.
+async fn metric(address: &str, name: &str) -> u64 {
+    let metrics = reqwest::get(format!("{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
 }
 
 async fn take_down(address: &str, city: &City, id: &str) {
@@ -181,13 +200,7 @@ both_backends!(
             "Cross des écoles",
         )
         .await;
-        query_at(
-            &at,
-            city.token(Who::OtherPublisher),
-            PUBLISH,
-            json!({ "id": sports, "v": 1 }),
-        )
-        .await;
+        publish_as(&at, &city, Who::OtherPublisher, &sports).await;
         assert_eq!(public.next_change(SECOND).await["id"], sports.as_str());
         site.hears_nothing(Duration::from_millis(300)).await;
         news_only.hears_nothing(Duration::from_millis(100)).await;
@@ -371,13 +384,7 @@ both_backends!(
             culture.push(id);
         }
         let (sports, _) = create(&at, &city, Who::OtherPublisher, city.sports, "Cross").await;
-        query_at(
-            &at,
-            city.token(Who::OtherPublisher),
-            PUBLISH,
-            json!({ "id": sports, "v": 1 }),
-        )
-        .await;
+        publish_as(&at, &city, Who::OtherPublisher, &sports).await;
         take_down(&at, &city, &culture[0]).await;
 
         // Four deliveries queued; the oldest tried and refused, its failure on record.
@@ -397,16 +404,7 @@ both_backends!(
         };
         assert!(log.iter().all(|d| d["status"] == "PENDING"), "{log:?}");
         assert!(receiver.refused() >= 2);
-        let metrics = reqwest::get(format!("{at}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(
-            metrics.contains("silo_webhook_deliveries_pending 4\n"),
-            "{metrics}"
-        );
+        assert_eq!(metric(&at, "silo_webhook_deliveries_pending").await, 4);
 
         // Back up: every change arrives, verified, exactly once per idempotency key, in order.
         receiver.set_down(false);
@@ -844,19 +842,8 @@ mod slow_subscribers_are_dropped_within_a_memory_bound {
         );
 
         // They were told: their subscriptions ended or their connection was closed.
-        let metrics = reqwest::get(format!("{at}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let dropped: u64 = metrics
-            .lines()
-            .find_map(|l| l.strip_prefix("silo_subscriptions_dropped_total "))
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(dropped >= 4, "{metrics}");
+        let dropped = metric(&at, "silo_subscriptions_dropped_total").await;
+        assert!(dropped >= 4, "{dropped} dropped");
         for mut s in slow {
             let mut told = false;
             while let Some(heard) = s.hear(SECOND).await {
@@ -884,19 +871,7 @@ mod silent_subscribers_are_pinged_then_disconnected {
             s.keepalive_secs = 1
         })
         .await;
-        let open = async || {
-            let metrics = reqwest::get(format!("{}/metrics", app.address))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix("silo_subscriptions "))
-                .map(|n| n.parse::<u64>().unwrap())
-                .unwrap()
-        };
+        let open = async || metric(&app.address, "silo_subscriptions").await;
         let mut answering = Subscriber::connect(&app.address, json!({})).await;
         let mut silent = Subscriber::connect(&app.address, json!({})).await;
         answering.subscribe("1", CONTENT_CHANGED, json!({})).await;

@@ -1,9 +1,7 @@
 //! Keeping an index equal to the published content: the outbox's changes applied in
 //! order, or a rebuild from the database.
 
-use crate::entity::outbox;
-use crate::{Store, internal};
-use sea_orm::{EntityTrait, QueryOrder};
+use crate::Store;
 use silo_domain::DomainError;
 use silo_domain::content::ContentKind;
 use silo_domain::search::{SearchBatch, SearchError, SearchIndex};
@@ -109,12 +107,7 @@ impl Store {
 
     /// The id of the last recorded change (0 when none).
     pub async fn outbox_head(&self) -> Result<i64, DomainError> {
-        Ok(outbox::Entity::find()
-            .order_by_desc(outbox::Column::Id)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map_or(0, |m| m.id))
+        crate::outbox::head(&self.db).await
     }
 }
 
