@@ -68,6 +68,16 @@ pub struct Settings {
     pub webhook_retry_max_secs: u64,
     /// Failures in a row after which an endpoint is disabled (0: never).
     pub webhook_failure_limit: u32,
+    /// Memory for public answers kept to serve again, in MB (0: the response cache is off).
+    pub response_cache_mb: u64,
+    /// Seconds a CDN or browser may keep a public answer given over GET (and serve it
+    /// stale as long again while it revalidates).
+    pub http_max_age_secs: u32,
+    /// `open` (automatic persisted queries: any caller registers a document by its hash)
+    /// or `locked` (anonymous and site-key callers may only run the manifest's documents).
+    pub persisted_queries: String,
+    /// An Apollo persisted query manifest (JSON): documents known from the start.
+    pub persisted_query_manifest: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -109,6 +119,10 @@ impl std::fmt::Debug for Settings {
             .field("webhook_retry_first_ms", &self.webhook_retry_first_ms)
             .field("webhook_retry_max_secs", &self.webhook_retry_max_secs)
             .field("webhook_failure_limit", &self.webhook_failure_limit)
+            .field("response_cache_mb", &self.response_cache_mb)
+            .field("http_max_age_secs", &self.http_max_age_secs)
+            .field("persisted_queries", &self.persisted_queries)
+            .field("persisted_query_manifest", &self.persisted_query_manifest)
             .finish()
     }
 }
@@ -144,6 +158,10 @@ impl Default for Settings {
             webhook_retry_first_ms: 5000,
             webhook_retry_max_secs: 3600,
             webhook_failure_limit: 50,
+            response_cache_mb: 64,
+            http_max_age_secs: 60,
+            persisted_queries: "open".to_owned(),
+            persisted_query_manifest: None,
         }
     }
 }
@@ -183,6 +201,10 @@ impl Settings {
                 "webhook_retry_first_ms",
                 "webhook_retry_max_secs",
                 "webhook_failure_limit",
+                "response_cache_mb",
+                "http_max_age_secs",
+                "persisted_queries",
+                "persisted_query_manifest",
             ]))
             .extract()
             .map_err(Box::new)
@@ -220,6 +242,22 @@ impl Settings {
             send_timeout: std::time::Duration::from_secs(
                 self.subscription_send_timeout_secs.max(1),
             ),
+        }
+    }
+
+    /// The persisted queries: the manifest's, and the mode.
+    pub fn persisted_queries(&self) -> anyhow::Result<crate::persisted::PersistedQueries> {
+        let locked = match self.persisted_queries.as_str() {
+            "open" => false,
+            "locked" => true,
+            other => anyhow::bail!("persisted_queries: `{other}` is neither `open` nor `locked`"),
+        };
+        match &self.persisted_query_manifest {
+            Some(path) => crate::persisted::PersistedQueries::with_manifest(path, locked),
+            None if locked => {
+                anyhow::bail!("persisted_queries = \"locked\" needs persisted_query_manifest")
+            }
+            None => Ok(crate::persisted::PersistedQueries::open()),
         }
     }
 

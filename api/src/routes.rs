@@ -1,14 +1,19 @@
 //! HTTP routes: GraphQL over HTTP (POST, and GET for queries), GraphiQL for browsers,
 //! health and metrics.
 
+use crate::graphql::trail::{Operation, Trail};
 use crate::graphql::{ApiSchema, Loaders, RequestContext};
+use crate::http_cache;
 use crate::identity::Identity;
-use actix_web::http::header;
-use actix_web::{CustomizeResponder, Either, HttpRequest, HttpResponse, Responder, web};
+use crate::persisted::PersistedQueries;
+use crate::response_cache::{Answer, PublicCaller, ResponseCache};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLRequest;
 use silo_storage::Store;
 use silo_storage::search::SearchBackend;
+use std::sync::Arc;
 
 /// The header a satellite sends to see only its site's channel.
 pub const SITE_HEADER: &str = "x-silo-site";
@@ -29,14 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A GraphQL error answer outside execution (the request itself is refused).
 fn refused(e: silo_domain::DomainError) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(e.http_status())
-        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
-    }))
+    graphql_error(e.http_status(), &e.to_string(), e.code())
 }
-
-type GraphQLAnswer = Either<CustomizeResponder<GraphQLResponse>, HttpResponse>;
 
 fn header(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
     req.headers()
@@ -46,110 +45,217 @@ fn header(req: &HttpRequest, name: impl header::AsHeaderName) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+/// What answering a GraphQL request needs, shared by the handlers.
+pub struct GraphqlEndpoint {
+    pub schema: ApiSchema,
+    pub store: Store,
+    pub identity: Identity,
+    pub cache: Arc<ResponseCache>,
+    pub persisted: PersistedQueries,
+    /// Seconds a CDN or browser may keep a public answer given over GET.
+    pub http_max_age: u32,
+}
+
 async fn graphql(
-    schema: web::Data<ApiSchema>,
-    store: web::Data<Store>,
-    identity: web::Data<Identity>,
+    endpoint: web::Data<GraphqlEndpoint>,
     req: HttpRequest,
     body: GraphQLRequest,
-) -> GraphQLAnswer {
-    // The socket's peer: a forwarded-for header is the client's to forge.
-    let client = req.peer_addr().map(|a| a.ip().to_string());
-    let context = match RequestContext::resolve(
-        &store,
-        &identity,
-        header(&req, header::AUTHORIZATION),
-        header(&req, SITE_HEADER),
-        client,
-    )
-    .await
-    {
-        Ok(context) => context,
-        Err(e) => return Either::Right(refused(e)),
-    };
-    let request = body.into_inner().data(context).data(Loaders::new(&store));
-    let response = GraphQLResponse::from(schema.execute(request).await);
-    // The answer depends on the caller and the site header: caches must key on them.
-    Either::Left(
-        response
-            .customize()
-            .insert_header((header::VARY, format!("{SITE_HEADER}, authorization"))),
-    )
+) -> HttpResponse {
+    answer(&endpoint, &req, body.into_inner(), false).await
 }
 
 /// GET serves GraphiQL to a browser, and runs queries given in the URL otherwise.
 async fn graphql_get(
-    schema: web::Data<ApiSchema>,
-    store: web::Data<Store>,
-    identity: web::Data<Identity>,
+    endpoint: web::Data<GraphqlEndpoint>,
     req: HttpRequest,
     body: Result<GraphQLRequest, actix_web::Error>,
-) -> GraphQLAnswer {
+) -> HttpResponse {
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if req.query_string().is_empty() || (wants_html && body.is_err()) {
-        return Either::Right(
-            HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(
-                    GraphiQLSource::build()
-                        .endpoint("/graphql")
-                        .title("Silo")
-                        .finish(),
-                ),
-        );
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("Silo")
+                    .finish(),
+            );
     }
-    // GraphQL over HTTP names it `operationName`; async-graphql's GET parser only reads
-    // `operation_name`.
-    let body = body.map(|mut body| {
-        if body.0.operation_name.is_none() {
-            body.0.operation_name =
-                web::Query::<std::collections::HashMap<String, String>>::from_query(
-                    req.query_string(),
-                )
-                .ok()
-                .and_then(|q| q.get("operationName").cloned());
-        }
-        body
-    });
     match body {
-        // GET is for reads only (GraphQL over HTTP): a link or an image tag must never
-        // change anything.
-        Ok(body) if is_mutation(&body.0) => Either::Right(
-            HttpResponse::MethodNotAllowed()
-                .insert_header((header::ALLOW, "POST"))
-                .json(serde_json::json!({
-                    "errors": [{
-                        "message": "mutations are sent with POST",
-                        "extensions": { "code": "METHOD_NOT_ALLOWED" }
-                    }]
-                })),
-        ),
-        Ok(body) => graphql(schema, store, identity, req, body).await,
-        Err(e) => Either::Right(refused(silo_domain::DomainError::invalid(
+        Ok(body) => {
+            let mut request = body.into_inner();
+            // GraphQL over HTTP names it `operationName`; async-graphql's GET parser only
+            // reads `operation_name`.
+            if request.operation_name.is_none() {
+                request.operation_name =
+                    web::Query::<std::collections::HashMap<String, String>>::from_query(
+                        req.query_string(),
+                    )
+                    .ok()
+                    .and_then(|q| q.get("operationName").cloned());
+            }
+            answer(&endpoint, &req, request, true).await
+        }
+        Err(e) => refused(silo_domain::DomainError::invalid(
             "query",
             format!("not a GraphQL request (query, variables as JSON, operationName): {e}"),
-        ))),
+        )),
     }
 }
 
-/// Whether the operation the request selects is a mutation (or a subscription).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false; // execution reports the parse error
-    };
-    let writes = |ty: OperationType| ty != OperationType::Query;
-    match &doc.operations {
-        DocumentOperations::Single(op) => writes(op.node.ty),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
-            Some(name) => ops.get(name.as_str()).is_some_and(|op| writes(op.node.ty)),
-            None => ops.values().any(|op| writes(op.node.ty)),
-        },
+/// Runs a GraphQL request, or serves its kept answer. Public callers' answers are kept
+/// (response cache) and, over GET, given HTTP validators, freshness and surrogate keys.
+async fn answer(
+    endpoint: &GraphqlEndpoint,
+    req: &HttpRequest,
+    mut request: async_graphql::Request,
+    via_get: bool,
+) -> HttpResponse {
+    let caller = PublicCaller::of(header(req, header::AUTHORIZATION), header(req, SITE_HEADER));
+    if let Err(refusal) = endpoint.persisted.resolve(&mut request, caller.is_some()) {
+        let (status, message, code) = refusal.error();
+        return graphql_error(status, &message, code);
     }
+    let key = caller.as_ref().map(|c| c.key(&request));
+    if let Some(kept) = key.as_ref().and_then(|k| endpoint.cache.answer(k)) {
+        return respond(
+            endpoint,
+            req,
+            Body::Kept(&kept),
+            caller.as_ref(),
+            via_get,
+            "hit",
+        );
+    }
+    let operation = Operation::of(&request.query, request.operation_name.as_deref());
+    // GET is for reads only (GraphQL over HTTP): a link or an image tag must never change
+    // anything. Checked on the document a persisted query hash named, too.
+    if via_get && operation == Operation::Write {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .json(serde_json::json!({
+                "errors": [{
+                    "message": "mutations are sent with POST",
+                    "extensions": { "code": "METHOD_NOT_ALLOWED" }
+                }]
+            }));
+    }
+    // The socket's peer: a forwarded-for header is the client's to forge.
+    let client = req.peer_addr().map(|a| a.ip().to_string());
+    let context = match RequestContext::resolve(
+        &endpoint.store,
+        &endpoint.identity,
+        header(req, header::AUTHORIZATION),
+        header(req, SITE_HEADER),
+        client,
+    )
+    .await
+    {
+        Ok(context) => context,
+        Err(e) => return refused(e),
+    };
+    let read_at = endpoint.cache.position();
+    let trail = caller.as_ref().map(|_| Trail::default());
+    let mut request = request.data(context).data(Loaders::new(&endpoint.store));
+    if let Some(trail) = &trail {
+        request = request.data(trail.clone());
+    }
+    let response = endpoint.schema.execute(request).await;
+    if operation == Operation::Write {
+        // Before the mutation answers: its author never reads the old answer.
+        if let Err(e) = endpoint.cache.catch_up(&endpoint.store).await {
+            tracing::warn!(error = %e, "response cache: catching up after a mutation failed");
+        }
+    }
+    let body = serde_json::to_vec(&response).unwrap_or_default();
+    let is_query = matches!(operation, Operation::TracedQuery | Operation::UntracedQuery);
+    match (trail, key) {
+        (Some(trail), Some(key)) if response.is_ok() && is_query => {
+            let mut dependencies = trail.take();
+            if operation == Operation::UntracedQuery {
+                dependencies.everything();
+            }
+            let kept = Arc::new(Answer::new(body, dependencies));
+            endpoint.cache.keep(key, kept.clone(), read_at);
+            respond(
+                endpoint,
+                req,
+                Body::Kept(&kept),
+                caller.as_ref(),
+                via_get,
+                "miss",
+            )
+        }
+        _ => respond(
+            endpoint,
+            req,
+            Body::Fresh(body),
+            caller.as_ref(),
+            via_get,
+            "bypass",
+        ),
+    }
+}
+
+enum Body<'a> {
+    /// A public answer, with its validator and dependencies.
+    Kept(&'a Answer),
+    /// Any other answer (a user's, an error, a mutation's).
+    Fresh(Vec<u8>),
+}
+
+fn respond(
+    endpoint: &GraphqlEndpoint,
+    req: &HttpRequest,
+    body: Body<'_>,
+    caller: Option<&PublicCaller<'_>>,
+    via_get: bool,
+    cache: &'static str,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type("application/graphql-response+json")
+        // The answer depends on the caller and the site header: caches must key on them.
+        .insert_header((header::VARY, format!("{SITE_HEADER}, authorization")))
+        .insert_header(("x-silo-cache", cache));
+    match (body, caller) {
+        (Body::Kept(answer), Some(caller)) if via_get => {
+            let deps = &answer.dependencies;
+            let control = if deps.keepable() {
+                http_cache::cache_control(caller.shared(), endpoint.http_max_age, deps.expires_at())
+            } else {
+                "no-cache".to_owned()
+            };
+            response
+                .insert_header((header::ETAG, answer.etag.clone()))
+                .insert_header((header::CACHE_CONTROL, control));
+            http_cache::tag(&mut response, &answer.surrogate_keys);
+            if http_cache::etag_matches(req, &answer.etag) {
+                return response.status(StatusCode::NOT_MODIFIED).finish();
+            }
+            response.body(answer.body.clone())
+        }
+        (Body::Kept(answer), _) => response.body(answer.body.clone()),
+        (Body::Fresh(body), _) => {
+            if via_get {
+                response.insert_header((header::CACHE_CONTROL, "private, no-store"));
+            }
+            response.body(body)
+        }
+    }
+}
+
+/// A GraphQL error answer outside execution.
+fn graphql_error(status: u16, message: &str, code: &str) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).json(
+        serde_json::json!({
+            "errors": [{ "message": message, "extensions": { "code": code } }]
+        }),
+    )
 }
 
 async fn healthz() -> HttpResponse {
@@ -185,6 +291,7 @@ async fn metrics(
     store: web::Data<Store>,
     search: web::Data<SearchBackend>,
     feed: web::Data<crate::changes::ChangeFeed>,
+    cache: web::Data<ResponseCache>,
 ) -> HttpResponse {
     let mut body = format!(
         "# HELP silo_sql_statements_total SQL statements run by requests since start (background workers excluded).\n\
@@ -200,6 +307,7 @@ async fn metrics(
         feed.subscribers(),
         feed.dropped(),
     );
+    body += &cache.metrics();
     if let Ok(backlog) = store.webhook_backlog().await {
         body += &format!(
             "# HELP silo_webhook_deliveries_pending Webhook deliveries waiting for their (next) attempt.\n\

@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use crate::identity::{Identity, Keyring};
+use crate::response_cache::ResponseCache;
 use actix_web::{App, HttpServer, dev::Server, web};
 use silo_storage::Store;
 use silo_storage::search::SearchBackend;
@@ -19,6 +20,7 @@ pub struct Application {
     store: Store,
     search: Arc<SearchBackend>,
     feed: Arc<crate::changes::ChangeFeed>,
+    cache: Arc<ResponseCache>,
     webhooks: crate::webhooks::WebhookSender,
 }
 
@@ -45,6 +47,10 @@ impl Application {
             settings.webhook_retries(),
             Duration::from_secs(settings.webhook_timeout_secs.max(1)),
         )?;
+        let cache = Arc::new(ResponseCache::new(
+            settings.response_cache_mb,
+            store.outbox_head().await?,
+        ));
         let schema = build_schema(
             store.clone(),
             identity.clone(),
@@ -52,8 +58,17 @@ impl Application {
             search.clone(),
             feed.clone(),
         );
-        let data_identity = web::Data::new(identity);
+        let data_identity = web::Data::new(identity.clone());
         let data_store = web::Data::new(store.clone());
+        let data_endpoint = web::Data::new(crate::routes::GraphqlEndpoint {
+            schema: schema.clone(),
+            store: store.clone(),
+            identity: identity.clone(),
+            cache: cache.clone(),
+            persisted: settings.persisted_queries()?,
+            http_max_age: settings.http_max_age_secs,
+        });
+        let data_cache = web::Data::from(cache.clone());
         let data_schema = web::Data::new(schema);
         let data_publisher = web::Data::new(crate::opendata::Publisher::from_settings(settings)?);
         let data_snapshots = web::Data::new(open_snapshots(settings));
@@ -65,6 +80,8 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::default())
                 .app_data(data_store.clone())
                 .app_data(data_schema.clone())
+                .app_data(data_endpoint.clone())
+                .app_data(data_cache.clone())
                 .app_data(data_identity.clone())
                 .app_data(data_publisher.clone())
                 .app_data(data_snapshots.clone())
@@ -86,6 +103,7 @@ impl Application {
             store,
             search,
             feed,
+            cache,
             webhooks,
         })
     }
@@ -102,8 +120,16 @@ impl Application {
     /// scheduled publications, and telling subscribers, webhooks and the search index of
     /// changes.
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
-        let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
-        let scheduler = tokio::spawn(run_schedule(self.store.clone(), self.scheduler_tick));
+        let worker = tokio::spawn(keep_horizon(
+            self.store.clone(),
+            self.cache.clone(),
+            horizon,
+        ));
+        let scheduler = tokio::spawn(run_schedule(
+            self.store.clone(),
+            self.cache.clone(),
+            self.scheduler_tick,
+        ));
         let indexer = tokio::spawn(Store::uncounted(crate::search::keep_current(
             self.store.clone(),
             self.search,
@@ -112,9 +138,14 @@ impl Application {
             self.store.clone(),
             self.feed.clone(),
         )));
+        let cache = tokio::spawn(Store::uncounted(crate::response_cache::follow(
+            self.store.clone(),
+            self.cache,
+            self.feed.clone(),
+        )));
         let webhooks = tokio::spawn(Store::uncounted(self.webhooks.run(self.feed)));
         let result = self.server.await;
-        for task in [worker, scheduler, indexer, feed, webhooks] {
+        for task in [worker, scheduler, indexer, feed, cache, webhooks] {
             task.abort();
         }
         result
@@ -136,13 +167,19 @@ fn open_snapshots(settings: &Settings) -> Option<crate::opendata::Snapshots> {
 /// Every tick, the publications and unpublications that are due. Restart-safe (the
 /// schedule lives in the database) and safe with several processes (each transition is
 /// claimed by the item's version).
-async fn run_schedule(store: Store, every: Duration) {
+async fn run_schedule(store: Store, cache: Arc<ResponseCache>, every: Duration) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tick.tick().await;
         match store.run_schedule(chrono::Utc::now()).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(items = n, "carried out scheduled transitions"),
+            Ok(n) => {
+                tracing::info!(items = n, "carried out scheduled transitions");
+                // At once rather than at the change feed's next read.
+                if let Err(e) = cache.catch_up(&store).await {
+                    tracing::warn!(error = %e, "response cache: catching up failed");
+                }
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "scheduled transitions failed; retrying next tick")
             }
@@ -151,13 +188,17 @@ async fn run_schedule(store: Store, every: Duration) {
 }
 
 /// Recurring events stay materialized `horizon` ahead of today.
-async fn keep_horizon(store: Store, horizon: chrono::Duration) {
+async fn keep_horizon(store: Store, cache: Arc<ResponseCache>, horizon: chrono::Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(6 * 3600));
     loop {
         tick.tick().await;
         match store.extend_horizon(chrono::Utc::now() + horizon).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(events = n, "extended the occurrence horizon"),
+            Ok(n) => {
+                tracing::info!(events = n, "extended the occurrence horizon");
+                // Occurrences appear without a recorded change: no kept answer is sure.
+                cache.clear();
+            }
             Err(e) => tracing::warn!(error = %e, "could not extend the occurrence horizon"),
         }
     }

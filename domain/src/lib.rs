@@ -15,6 +15,7 @@ pub mod equipment_table;
 pub mod error;
 pub mod event;
 pub mod field;
+pub mod freshness;
 pub mod ical;
 pub mod item;
 pub mod markdown;

@@ -15,6 +15,7 @@ mod http;
 mod meili_fake;
 mod notifications;
 mod opendata;
+mod response_cache;
 mod rights;
 mod schema_sdl;
 mod search;

@@ -4,10 +4,12 @@ use super::RequestContext;
 use super::cursor::{self, PageRequest};
 use super::error::{bad_input, gql};
 use super::loader::{Loaders, Prefetch};
+use super::trail;
 use super::types::{AccessibilityFlag, EventNode, EventStatus, OccurrenceNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
+use silo_domain::content::ContentKind;
 use silo_domain::event::Accessibility;
 use silo_domain::query::{EventFilter, Near};
 use silo_storage::{OccurrenceKey, Store};
@@ -203,10 +205,25 @@ impl AgendaQuery {
         let filter = filter.unwrap_or_default();
         let scope = effective_scope(ctx, filter.site.as_deref(), "filter.site").await?;
         let filter = filter.parse(store).await?;
+        let now = Utc::now();
         let rows = store
-            .occurrences_page(&filter, scope.as_ref(), Utc::now(), after, limit + 1)
+            .occurrences_page(&filter, scope.as_ref(), now, after, limit + 1)
             .await
             .map_err(gql)?;
+        trail::list(ctx, ContentKind::Event, scope.as_ref());
+        if filter.from.is_none() && trail::recording(ctx) {
+            let first = rows.first().map(|(o, _)| o.starts_at);
+            let scope = scope.as_ref();
+            let boundary = moving_window(
+                now,
+                &filter,
+                first,
+                rows.len() > limit,
+                |beyond| async move { store.occurrences_page(&beyond, scope, now, None, 1).await },
+            )
+            .await?;
+            trail::until(ctx, boundary);
+        }
         let node = ctx.look_ahead().field("edges").field("node").field("event");
         let related = Prefetch::of(rows.iter().take(limit).map(|(_, e)| e), &node);
         ctx.data_unchecked::<Loaders>().prefetch(related).await?;
@@ -238,9 +255,73 @@ impl AgendaQuery {
             (None, Some(_)) => None,
             _ => return Err(bad_input("id", "give exactly one of id and slug")),
         };
+        if let Some(slug) = &slug {
+            trail::slug(ctx, ContentKind::Event, slug);
+        }
         match store.event(id, slug.as_deref(), scope).await.map_err(gql)? {
-            Some(event) => Ok(Some(EventNode(Arc::new(event)))),
+            Some(event) => {
+                trail::item(ctx, ContentKind::Event, event.id);
+                Ok(Some(EventNode(Arc::new(event))))
+            }
             None => Err(gql(silo_domain::DomainError::not_found("event"))),
         }
+    }
+}
+
+/// When an answer over a window starting now changes by time alone (see
+/// `freshness::moving_window_boundary`); `beyond` reads the first occurrence past the
+/// window's end when the page is not full and the end moves with now.
+pub(super) async fn moving_window<F, Fut, T>(
+    now: DateTime<Utc>,
+    filter: &EventFilter,
+    first_start: Option<DateTime<Utc>>,
+    page_full: bool,
+    beyond: F,
+) -> Result<DateTime<Utc>>
+where
+    F: FnOnce(EventFilter) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, silo_domain::DomainError>>,
+    T: StartsAt,
+{
+    let (from, to) = filter.window(now).map_err(gql)?;
+    let length = to - from;
+    let end_moves = filter.to.is_none();
+    let next_beyond = if page_full || !end_moves {
+        None
+    } else {
+        let past_end = EventFilter {
+            from: Some(to),
+            to: Some(to + length),
+            ..filter.clone()
+        };
+        beyond(past_end)
+            .await
+            .map_err(gql)?
+            .first()
+            .map(StartsAt::starts_at)
+    };
+    Ok(silo_domain::freshness::moving_window_boundary(
+        now,
+        length,
+        first_start,
+        page_full || !end_moves,
+        next_beyond,
+    ))
+}
+
+/// What a window's rows start at.
+pub(super) trait StartsAt {
+    fn starts_at(&self) -> DateTime<Utc>;
+}
+
+impl StartsAt for (silo_domain::event::Occurrence, silo_domain::event::Event) {
+    fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+}
+
+impl StartsAt for silo_domain::event::Occurrence {
+    fn starts_at(&self) -> DateTime<Utc> {
+        self.starts_at
     }
 }

@@ -3,10 +3,11 @@
 use super::agenda::{NearInput, effective_scope, term_ids};
 use super::cursor::{self, PageRequest};
 use super::error::{bad_input, gql};
+use super::trail;
 use super::types::{AssociationNode, DepartmentNode, SiteNode, TermNode};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
-use silo_domain::content::TermKind;
+use silo_domain::content::{ContentKind, TermKind};
 use silo_domain::query::{AssociationFilter, fold_for_search};
 use silo_storage::Store;
 
@@ -61,6 +62,7 @@ impl DirectoryQuery {
             .associations_page(&filter, scope.as_ref(), page.after.as_ref(), page.limit + 1)
             .await
             .map_err(gql)?;
+        trail::list(ctx, ContentKind::Association, scope.as_ref());
         page.respond(
             ctx,
             rows,
@@ -78,8 +80,12 @@ impl DirectoryQuery {
     ) -> Result<Option<AssociationNode>> {
         let store = ctx.data_unchecked::<Store>();
         let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        trail::slug(ctx, ContentKind::Association, &slug);
         match store.association(&slug, scope).await.map_err(gql)? {
-            Some(a) => Ok(Some(AssociationNode(a))),
+            Some(a) => {
+                trail::item(ctx, ContentKind::Association, a.id);
+                Ok(Some(AssociationNode(a)))
+            }
             None => Err(gql(silo_domain::DomainError::not_found("association"))),
         }
     }

@@ -514,6 +514,7 @@ impl EditingQuery {
     ) -> Result<ContentNode> {
         let item = current(ctx, kind.into(), &id).await?;
         check(ctx, Action::ReadDraft, &item).await?;
+        super::trail::item(ctx, item.kind(), item.id());
         Ok(item.into())
     }
 

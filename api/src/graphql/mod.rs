@@ -18,6 +18,7 @@ mod search;
 mod services;
 mod slots;
 mod subscriptions;
+pub mod trail;
 mod types;
 mod webhooks;
 mod workflow;

@@ -3,10 +3,11 @@
 use super::agenda::{department_ids, effective_scope, term_ids};
 use super::cursor::{self, PageRequest};
 use super::error::gql;
+use super::trail;
 use super::types::NewsArticleNode;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
-use silo_domain::content::TermKind;
+use silo_domain::content::{ContentKind, TermKind};
 use silo_domain::query::NewsFilter;
 use silo_storage::Store;
 
@@ -60,6 +61,7 @@ impl NewsQuery {
             .news_page(&filter, scope.as_ref(), page.after, page.limit + 1)
             .await
             .map_err(gql)?;
+        trail::list(ctx, ContentKind::NewsArticle, scope.as_ref());
         page.respond(
             ctx,
             rows,
@@ -85,8 +87,12 @@ impl NewsQuery {
     ) -> Result<Option<NewsArticleNode>> {
         let store = ctx.data_unchecked::<Store>();
         let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        trail::slug(ctx, ContentKind::NewsArticle, &slug);
         match store.news_article(&slug, scope).await.map_err(gql)? {
-            Some(n) => Ok(Some(NewsArticleNode(n))),
+            Some(n) => {
+                trail::item(ctx, ContentKind::NewsArticle, n.id);
+                Ok(Some(NewsArticleNode(n)))
+            }
             None => Err(gql(silo_domain::DomainError::not_found("news article"))),
         }
     }

@@ -111,6 +111,8 @@ impl SearchQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, SearchHitNode, SearchSummary, EmptyFields>> {
+        // The index follows the database a little behind: its answers are never kept.
+        super::trail::unkeepable(ctx);
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(bad_input(
                 "q",

@@ -3,10 +3,12 @@
 use super::agenda::{NearInput, effective_scope};
 use super::cursor::{self, PageRequest};
 use super::error::gql;
+use super::trail;
 use super::types::{PublicServiceNode, ServiceKind};
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
+use silo_domain::content::ContentKind;
 use silo_domain::query::ServiceFilter;
 use silo_storage::Store;
 
@@ -55,6 +57,7 @@ impl ServiceQuery {
             .services_page(&filter, scope.as_ref(), page.after.as_ref(), page.limit + 1)
             .await
             .map_err(gql)?;
+        trail::list(ctx, ContentKind::PublicService, scope.as_ref());
         page.respond(
             ctx,
             rows,
@@ -72,8 +75,12 @@ impl ServiceQuery {
     ) -> Result<Option<PublicServiceNode>> {
         let store = ctx.data_unchecked::<Store>();
         let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        trail::slug(ctx, ContentKind::PublicService, &slug);
         match store.public_service(&slug, scope).await.map_err(gql)? {
-            Some(s) => Ok(Some(PublicServiceNode(s))),
+            Some(s) => {
+                trail::item(ctx, ContentKind::PublicService, s.id);
+                Ok(Some(PublicServiceNode(s)))
+            }
             None => Err(gql(silo_domain::DomainError::not_found("public service"))),
         }
     }

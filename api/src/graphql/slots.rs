@@ -37,6 +37,13 @@ pub async fn shown(ctx: &Context<'_>, site_id: Uuid, name: &str) -> Result<Vec<S
     let entries = store.slot(site_id, name).await.map_err(gql)?;
     let mut out = Vec::new();
     for (position, entry) in entries.into_iter().enumerate() {
+        // Every entry counts, shown or not: it may be published, or its time come.
+        super::trail::item(ctx, entry.kind, entry.content_id);
+        for boundary in [entry.valid_from, entry.valid_until].into_iter().flatten() {
+            if boundary > now {
+                super::trail::until(ctx, boundary);
+            }
+        }
         if !entry.shown_at(now) {
             continue;
         }

@@ -5,7 +5,7 @@ use super::loader::{Loaders, load_error};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use silo_domain::association::Association;
-use silo_domain::content::{Term, TermKind};
+use silo_domain::content::{ContentKind, Term, TermKind};
 use silo_domain::department::Department;
 use silo_domain::event::{self as ev, Event, Occurrence, Organizer};
 use silo_domain::news::NewsArticle;
@@ -493,12 +493,15 @@ impl EventNode {
     /// Who organizes it: an association of the directory or a department.
     async fn organizer(&self, ctx: &Context<'_>) -> Result<Option<OrganizerNode>> {
         match self.0.fields.organizer {
-            Some(Organizer::Association(id)) => Ok(loaders(ctx)
-                .associations
-                .load_one(id)
-                .await
-                .map_err(load_error)?
-                .map(|a| OrganizerNode::Association(Box::new(AssociationNode(a))))),
+            Some(Organizer::Association(id)) => {
+                super::trail::item(ctx, ContentKind::Association, id);
+                Ok(loaders(ctx)
+                    .associations
+                    .load_one(id)
+                    .await
+                    .map_err(load_error)?
+                    .map(|a| OrganizerNode::Association(Box::new(AssociationNode(a)))))
+            }
             Some(Organizer::Department(id)) => {
                 Ok(department(ctx, id).await?.map(OrganizerNode::Department))
             }
@@ -528,14 +531,26 @@ impl EventNode {
             to,
             ..Default::default()
         };
-        let (from, to) = filter.window(Utc::now()).map_err(gql)?;
+        let now = Utc::now();
+        let (from, to) = filter.window(now).map_err(gql)?;
         let store = ctx.data_unchecked::<Store>();
         let rows = store
-            .event_occurrences(self.0.id, from, to, limit)
+            .event_occurrences(self.0.id, from, to, limit + 1)
             .await
             .map_err(gql)?;
+        if filter.from.is_none() && super::trail::recording(ctx) {
+            let first = rows.first().map(|o| o.starts_at);
+            let boundary =
+                super::agenda::moving_window(now, &filter, first, rows.len() > limit, |beyond| {
+                    let (from, to) = beyond.window(now).unwrap_or((now, now));
+                    store.event_occurrences(self.0.id, from, to, 1)
+                })
+                .await?;
+            super::trail::until(ctx, boundary);
+        }
         Ok(rows
             .into_iter()
+            .take(limit)
             .map(|o| OccurrenceNode {
                 occurrence: o,
                 event: None,
@@ -572,6 +587,7 @@ impl OccurrenceNode {
         }
         let store = ctx.data_unchecked::<Store>();
         let scope = ctx.data_unchecked::<super::RequestContext>().scope.as_ref();
+        super::trail::item(ctx, ContentKind::Event, self.occurrence.event_id);
         Ok(store
             .event(Some(self.occurrence.event_id), None, scope)
             .await
@@ -713,6 +729,15 @@ impl NewsArticleNode {
 pub struct PublicServiceNode(pub PublicService);
 
 impl PublicServiceNode {
+    /// When the service next opens or closes: an answer saying whether it is open is true
+    /// until then (and is checked again daily when nothing changes within a year).
+    fn until_next_change(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        let now = Utc::now();
+        let next = self.hours().and_then(|h| h.next_change(now, self.tz()));
+        super::trail::until(ctx, next.unwrap_or(now + chrono::Duration::days(1)));
+        next
+    }
+
     fn hours(&self) -> Option<OpeningHours> {
         self.0
             .fields
@@ -769,7 +794,8 @@ impl PublicServiceNode {
         self.0.fields.opening_hours.as_deref()
     }
     /// Whether the service is open right now (false when it has no opening hours).
-    async fn open_now(&self) -> bool {
+    async fn open_now(&self, ctx: &Context<'_>) -> bool {
+        self.until_next_change(ctx);
         self.hours()
             .is_some_and(|h| h.is_open(Utc::now(), self.tz()))
     }
@@ -778,9 +804,8 @@ impl PublicServiceNode {
         self.hours().is_some_and(|h| h.is_open(at, self.tz()))
     }
     /// When the service next opens or closes, from now (null: no change within a year).
-    async fn next_change(&self) -> Option<DateTime<Utc>> {
-        self.hours()
-            .and_then(|h| h.next_change(Utc::now(), self.tz()))
+    async fn next_change(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.until_next_change(ctx)
     }
     /// Contact phone number (E.164).
     async fn phone(&self) -> Option<&str> {

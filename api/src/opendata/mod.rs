@@ -474,6 +474,13 @@ fn public_base(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
+/// Seconds a CDN may keep an export (purged sooner by its surrogate keys).
+const MAX_AGE: u32 = 300;
+
+/// Every export changes with any public change (`Stale::purge_keys`).
+static OPEN_DATA_KEYS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| silo_domain::freshness::OPEN_DATA_KEYS.join(" "));
+
 /// `ETag` and `Last-Modified` for an export: they change with any recorded change, with
 /// the request (path and filters) and with the city's day (the default window moves
 /// daily).
@@ -502,10 +509,7 @@ impl Validators {
     fn not_modified(&self, req: &HttpRequest) -> Option<HttpResponse> {
         let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
         let fresh = match header(header::IF_NONE_MATCH) {
-            Some(tags) => tags
-                .split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == self.etag || t == "*"),
+            Some(_) => crate::http_cache::etag_matches(req, &self.etag),
             None => match (header(header::IF_MODIFIED_SINCE), self.last_modified) {
                 (Some(since), Some(modified)) => chrono::DateTime::parse_from_rfc2822(since)
                     .is_ok_and(|since| modified.timestamp() <= since.timestamp()),
@@ -523,8 +527,12 @@ impl Validators {
         response
             .insert_header((header::ETAG, self.etag.clone()))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .insert_header((
+                header::CACHE_CONTROL,
+                crate::http_cache::cache_control(true, MAX_AGE, Some(params::next_day())),
+            ))
             .insert_header((header::VARY, "Accept-Encoding"));
+        crate::http_cache::tag(response, &OPEN_DATA_KEYS);
         if let Some(at) = self.last_modified {
             response.insert_header((
                 header::LAST_MODIFIED,

@@ -213,6 +213,14 @@ pub fn today() -> NaiveDate {
         .date_naive()
 }
 
+/// When the city's next day starts: exports whose default window starts today change then.
+pub fn next_day() -> DateTime<Utc> {
+    today()
+        .succ_opt()
+        .and_then(midnight)
+        .unwrap_or_else(|| Utc::now() + chrono::Duration::days(1))
+}
+
 /// When the city's `day` starts.
 fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
     chrono_tz::Europe::Paris
