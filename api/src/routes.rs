@@ -4,7 +4,7 @@
 use crate::graphql::trail::{Operation, Trail};
 use crate::graphql::{ApiSchema, Loaders, RequestContext};
 use crate::http_cache;
-use crate::identity::Identity;
+use crate::identity::{Caller, Identity};
 use crate::persisted::PersistedQueries;
 use crate::response_cache::{Answer, PublicCaller, ResponseCache};
 use actix_web::http::{StatusCode, header};
@@ -122,6 +122,16 @@ async fn answer(
     }
     let key = caller.as_ref().map(|c| c.key(&request));
     if let Some(kept) = key.as_ref().and_then(|k| endpoint.cache.answer(k)) {
+        // A site key is checked on every request, hit or not: one revoked by any process
+        // (or the CLI) is refused at once, not when this process hears of it.
+        if let Some(PublicCaller::SiteKey(_)) = caller {
+            let authorization = header(req, header::AUTHORIZATION);
+            if let Err(e) =
+                Caller::from_authorization(&endpoint.store, &endpoint.identity, authorization).await
+            {
+                return refused(e);
+            }
+        }
         return respond(
             endpoint,
             req,

@@ -129,7 +129,7 @@ pub enum Stale {
     /// Nothing public (accounts, memberships, webhook bookkeeping).
     Nothing,
     /// Answers that show this content, or lists it could enter or leave.
-    Content(ContentChange),
+    Content(Box<ContentChange>),
     /// Every answer: places, terms, departments, sites, site keys and slots appear in
     /// answers of every kind, or decide who sees what.
     Everything,
@@ -141,7 +141,7 @@ impl Stale {
     /// must never leave a stale answer behind.
     pub fn of(aggregate: &str, change: Option<ContentChange>) -> Self {
         match (aggregate, change) {
-            (_, Some(change)) => Self::Content(change),
+            (_, Some(change)) => Self::Content(Box::new(change)),
             ("user" | "membership" | "webhook" | "webhook_delivery", None) => Self::Nothing,
             _ => Self::Everything,
         }

@@ -31,6 +31,10 @@ fn change(change: ChangeType, status: ContentStatus, department: u128) -> Conten
     }
 }
 
+fn content(change: ContentChange) -> Stale {
+    Stale::Content(Box::new(change))
+}
+
 fn culture_site() -> SiteScope {
     SiteScope {
         site_id: id(900),
@@ -41,7 +45,7 @@ fn culture_site() -> SiteScope {
 }
 
 fn published(department: u128) -> Stale {
-    Stale::Content(change(
+    content(change(
         ChangeType::Published,
         ContentStatus::Published,
         department,
@@ -69,9 +73,9 @@ fn a_draft_change_stales_no_public_answer() {
     deps.list(ContentKind::Event, None);
     deps.item(ContentKind::Event, id(500));
     deps.everything();
-    let draft = Stale::Content(change(ChangeType::Updated, ContentStatus::Draft, CULTURE));
+    let draft = content(change(ChangeType::Updated, ContentStatus::Draft, CULTURE));
     assert!(!deps.made_stale_by(&draft));
-    let edit = Stale::Content(change(
+    let edit = content(change(
         ChangeType::Updated,
         ContentStatus::Published,
         CULTURE,
@@ -91,7 +95,7 @@ fn an_item_is_stale_after_its_own_change_found_by_id_or_by_slug() {
     let mut association = Dependencies::default();
     association.item(ContentKind::Association, id(500));
 
-    let unpublished = Stale::Content(change(
+    let unpublished = content(change(
         ChangeType::Unpublished,
         ContentStatus::Unpublished,
         SPORTS,
@@ -111,7 +115,7 @@ fn an_item_moved_out_of_the_channel_stales_the_channel_it_left() {
         department_id: id(CULTURE),
         ..Default::default()
     });
-    assert!(culture.made_stale_by(&Stale::Content(moved)));
+    assert!(culture.made_stale_by(&content(moved)));
 }
 
 #[test]
@@ -153,7 +157,7 @@ fn purge_keys_match_the_surrogate_keys_of_the_answers_they_stale() {
     assert!(purge.contains(&"silo-event".to_owned()));
     assert!(purge.contains(&format!("silo-event-{}", id(500))));
     assert_eq!(Stale::Everything.purge_keys(), ["silo"]);
-    let draft = Stale::Content(change(ChangeType::Updated, ContentStatus::Draft, CULTURE));
+    let draft = content(change(ChangeType::Updated, ContentStatus::Draft, CULTURE));
     assert!(draft.purge_keys().is_empty());
 }
 
