@@ -78,6 +78,9 @@ pub struct Settings {
     pub persisted_queries: String,
     /// An Apollo persisted query manifest (JSON): documents known from the start.
     pub persisted_query_manifest: Option<PathBuf>,
+    /// Where the surrogate keys of stale answers are POSTed (a CDN's or Varnish's purge
+    /// endpoint); unset: no purge requests.
+    pub purge_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -123,6 +126,8 @@ impl std::fmt::Debug for Settings {
             .field("http_max_age_secs", &self.http_max_age_secs)
             .field("persisted_queries", &self.persisted_queries)
             .field("persisted_query_manifest", &self.persisted_query_manifest)
+            // It may carry a token in its query string.
+            .field("purge_url", &redacted(self.purge_url.is_some()))
             .finish()
     }
 }
@@ -162,6 +167,7 @@ impl Default for Settings {
             http_max_age_secs: 60,
             persisted_queries: "open".to_owned(),
             persisted_query_manifest: None,
+            purge_url: None,
         }
     }
 }
@@ -205,6 +211,7 @@ impl Settings {
                 "http_max_age_secs",
                 "persisted_queries",
                 "persisted_query_manifest",
+                "purge_url",
             ]))
             .extract()
             .map_err(Box::new)

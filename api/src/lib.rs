@@ -9,6 +9,7 @@ pub mod http_cache;
 pub mod identity;
 pub mod opendata;
 pub mod persisted;
+pub mod purge;
 pub mod response_cache;
 pub mod routes;
 pub mod search;

@@ -85,11 +85,13 @@ pub struct ResponseCache {
     catching_up: tokio::sync::Mutex<()>,
     counters: Arc<Counters>,
     capacity: u64,
+    /// The CDN purge hook, when one is configured.
+    purges: Option<crate::purge::PurgeQueue>,
 }
 
 impl ResponseCache {
     /// A cache of at most `megabytes` (0: off), applying changes after outbox position `head`.
-    pub fn new(megabytes: u64, head: i64) -> Self {
+    pub fn new(megabytes: u64, head: i64, purges: Option<crate::purge::PurgeQueue>) -> Self {
         let counters = Arc::new(Counters::default());
         let capacity = megabytes.saturating_mul(1024 * 1024);
         let answers = (capacity > 0).then(|| {
@@ -114,6 +116,7 @@ impl ResponseCache {
             catching_up: tokio::sync::Mutex::new(()),
             counters,
             capacity,
+            purges,
         }
     }
 
@@ -210,6 +213,12 @@ impl ResponseCache {
                 }
             }
         }
+        if let Some(purges) = &self.purges {
+            let mut keys: Vec<String> = stales.iter().flat_map(|(_, s)| s.purge_keys()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            purges.push(keys);
+        }
         for (at, stale) in stales {
             recent.stales.push_back((*at, stale.clone()));
         }
@@ -231,6 +240,11 @@ impl ResponseCache {
     /// Prometheus lines.
     pub fn metrics(&self) -> String {
         let c = &self.counters;
+        let purges = self
+            .purges
+            .as_ref()
+            .map(|p| p.metrics())
+            .unwrap_or_default();
         let (entries, bytes) = self.answers.as_ref().map_or((0, 0), |a| {
             a.run_pending_tasks();
             (a.entry_count(), a.weighted_size())
@@ -259,7 +273,7 @@ impl ResponseCache {
              silo_response_cache_capacity_bytes {}\n\
              # HELP silo_response_cache_outbox_position The last recorded change applied to the cache.\n\
              # TYPE silo_response_cache_outbox_position gauge\n\
-             silo_response_cache_outbox_position {}\n",
+             silo_response_cache_outbox_position {}\n{purges}",
             c.hits.load(Ordering::Relaxed),
             c.misses.load(Ordering::Relaxed),
             c.evictions.load(Ordering::Relaxed),

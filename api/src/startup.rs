@@ -21,6 +21,8 @@ pub struct Application {
     search: Arc<SearchBackend>,
     feed: Arc<crate::changes::ChangeFeed>,
     cache: Arc<ResponseCache>,
+    /// Sends the CDN purges, when a purge URL is set.
+    purger: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
     webhooks: crate::webhooks::WebhookSender,
 }
 
@@ -41,15 +43,25 @@ impl Application {
         let feed = Arc::new(crate::changes::ChangeFeed::new(
             settings.subscription_buffer,
         ));
+        // A webhook receiver and a purge endpoint get the same time to answer.
+        let timeout = Duration::from_secs(settings.webhook_timeout_secs.max(1));
         let webhooks = crate::webhooks::WebhookSender::new(
             store.clone(),
             identity.clone(),
             settings.webhook_retries(),
-            Duration::from_secs(settings.webhook_timeout_secs.max(1)),
+            timeout,
         )?;
+        let (purges, purger) = match &settings.purge_url {
+            Some(url) if !url.is_empty() => {
+                let (queue, sender) = crate::purge::hook(url.clone(), timeout)?;
+                (Some(queue), Some(Box::pin(sender) as _))
+            }
+            _ => (None, None),
+        };
         let cache = Arc::new(ResponseCache::new(
             settings.response_cache_mb,
             store.outbox_head().await?,
+            purges,
         ));
         let schema = build_schema(
             store.clone(),
@@ -104,6 +116,7 @@ impl Application {
             search,
             feed,
             cache,
+            purger,
             webhooks,
         })
     }
@@ -144,8 +157,12 @@ impl Application {
             self.feed.clone(),
         )));
         let webhooks = tokio::spawn(Store::uncounted(self.webhooks.run(self.feed)));
+        let purger = self.purger.map(tokio::spawn);
         let result = self.server.await;
-        for task in [worker, scheduler, indexer, feed, cache, webhooks] {
+        for task in [worker, scheduler, indexer, feed, cache, webhooks]
+            .into_iter()
+            .chain(purger)
+        {
             task.abort();
         }
         result

@@ -115,7 +115,8 @@ impl Dependencies {
     }
 }
 
-const ALL_KEY: &str = "silo";
+/// The surrogate key of every answer: purging it purges everything.
+pub const ALL_KEY: &str = "silo";
 /// The surrogate keys of the open data exports: every public change purges them.
 pub const OPEN_DATA_KEYS: [&str; 2] = [ALL_KEY, "silo-opendata"];
 

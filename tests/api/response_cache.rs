@@ -125,6 +125,16 @@ async fn create_published(city: &City, department: uuid::Uuid, title: &str) -> (
     (id, slug)
 }
 
+/// How the culture site's list is served to the `X-Silo-Site` header and to the site key.
+async fn channel_states(address: &str, key: Option<&str>, site: Option<&str>) -> [String; 2] {
+    [
+        ask(address, None, site, FIXED_WINDOW, json!({}))
+            .await
+            .cache,
+        ask(address, key, None, FIXED_WINDOW, json!({})).await.cache,
+    ]
+}
+
 fn titles(body: &Value) -> Vec<String> {
     body["data"]["events"]["edges"]
         .as_array()
@@ -161,18 +171,7 @@ both_backends!(
         ask(&address, None, site, FIXED_WINDOW, json!({})).await;
         let key = city.token(Who::SiteKey);
         ask(&address, key, None, FIXED_WINDOW, json!({})).await;
-        assert_eq!(
-            ask(&address, None, site, FIXED_WINDOW, json!({}))
-                .await
-                .cache,
-            "hit"
-        );
-        assert_eq!(
-            ask(&address, key, None, FIXED_WINDOW, json!({}))
-                .await
-                .cache,
-            "hit"
-        );
+        assert_eq!(channel_states(&address, key, site).await, ["hit", "hit"]);
 
         // A signed-in editor's answers are never kept.
         let editor = city.token(Who::Editor);
@@ -183,18 +182,7 @@ both_backends!(
 
         // Sports is outside the culture site: its answers stay; the city-wide list goes.
         create_published(&city, city.sports, "Match de handball").await;
-        assert_eq!(
-            ask(&address, None, site, FIXED_WINDOW, json!({}))
-                .await
-                .cache,
-            "hit"
-        );
-        assert_eq!(
-            ask(&address, key, None, FIXED_WINDOW, json!({}))
-                .await
-                .cache,
-            "hit"
-        );
+        assert_eq!(channel_states(&address, key, site).await, ["hit", "hit"]);
         let everywhere = ask(&address, None, None, FIXED_WINDOW, json!({})).await;
         assert_eq!(everywhere.cache, "miss");
         assert_eq!(titles(&everywhere.body).len(), 2);
@@ -791,4 +779,80 @@ async fn the_memory_bound_holds_under_a_flood_of_distinct_questions() {
         "RSS grew {} KiB",
         after - before
     );
+}
+
+/// A CDN's purge endpoint: records the `Surrogate-Key` header of each purge.
+async fn purge_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+    let purged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = purged.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(move || {
+        let seen = seen.clone();
+        App::new().route(
+            "/purge",
+            web::post().to(move |req: HttpRequest| {
+                let seen = seen.clone();
+                async move {
+                    let keys = req
+                        .headers()
+                        .get("surrogate-key")
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .to_owned();
+                    seen.lock().unwrap().push(keys);
+                    HttpResponse::Ok().finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (format!("http://127.0.0.1:{port}/purge"), purged)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_hook_sends_the_keys_of_what_went_stale() {
+    let (url, purged) = purge_receiver().await;
+    let app = spawn_app_with(fresh_database(Backend::Sqlite).await, 3_600, |s| {
+        s.purge_url = Some(url);
+    })
+    .await;
+    let city = crate::rights::city_on(app).await;
+    let wait_for = |wanted: String| {
+        let purged = purged.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let seen = purged.lock().unwrap().clone();
+                if seen.iter().any(|keys| keys.split(' ').any(|k| k == wanted)) {
+                    return seen;
+                }
+                assert!(Instant::now() < deadline, "no purge of {wanted}: {seen:?}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    // The keys a GET answer was tagged with are the keys its takedown purges.
+    let (concert, _) = create_published(&city, city.culture, "Concert purgé").await;
+    let tagged = served(get(&city.app.address, FIXED_WINDOW, &json!({}))).await;
+    let tags = tagged.headers["surrogate-key"].to_str().unwrap().to_owned();
+    purged.lock().unwrap().clear();
+    write(&city, UNPUBLISH, json!({ "id": concert })).await;
+    let seen = wait_for(format!("silo-event-{concert}")).await;
+    let purge: Vec<&str> = seen.iter().flat_map(|k| k.split(' ')).collect();
+    assert!(
+        tags.split(' ').any(|t| t != "silo" && purge.contains(&t)),
+        "{tags} vs {purge:?}"
+    );
+    assert!(purge.contains(&"silo-opendata"), "{purge:?}");
+    // A reference change purges everything.
+    write(&city, CREATE_TERM, json!({ "n": "Jazz" })).await;
+    wait_for("silo".to_owned()).await;
+    assert!(metric(&city.app.address, "silo_purges_sent_total").await >= 2);
 }
