@@ -18,6 +18,10 @@ pub type Key = [u8; 32];
 
 /// Changes remembered to check answers computed while they were applied.
 const RECENT: usize = 4096;
+/// Kept answers scanned on the calling thread (more: on a blocking thread).
+const SCAN_INLINE: u64 = 1024;
+/// Changes applied at once past which every kept answer is dropped.
+const MANY: usize = 64;
 /// Outbox rows read per query while catching up.
 const BATCH: u64 = 500;
 
@@ -64,7 +68,7 @@ impl Answer {
 /// The changes applied lately: every outbox position after `from` is here.
 struct Recent {
     from: i64,
-    stales: VecDeque<(i64, Arc<Stale>)>,
+    stales: VecDeque<(i64, Stale)>,
 }
 
 /// Hits, misses and evictions since start.
@@ -147,70 +151,65 @@ impl ResponseCache {
     }
 
     /// Keeps `answer`, computed from the data as of outbox position `read_at` (or later),
-    /// unless a change applied since then makes it stale already.
-    pub fn keep(&self, key: Key, answer: Arc<Answer>, read_at: i64) {
-        let Some(answers) = &self.answers else {
-            return;
-        };
-        if !answer.dependencies.keepable() || answer.expired(chrono::Utc::now()) {
-            return;
-        }
-        // Under the same lock as `apply`: a change is either seen here, or applied after
-        // the insertion (and then drops it).
+    /// unless a change applied since then makes it stale already. Returns whether it is
+    /// still true (false: send it, but let nobody keep it).
+    pub fn keep(&self, key: Key, answer: Arc<Answer>, read_at: i64) -> bool {
+        // Under the same lock as the changes are recorded in `apply`: a change is either
+        // seen here, or recorded after the insertion (and then drops it).
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         if read_at < recent.from {
-            return; // too much happened meanwhile to tell
+            return false; // too much happened meanwhile to tell
         }
         let stale = recent
             .stales
             .iter()
             .any(|(at, s)| *at > read_at && answer.dependencies.made_stale_by(s));
-        if !stale {
+        if let Some(answers) = &self.answers
+            && !stale
+            && answer.dependencies.keepable()
+            && !answer.expired(chrono::Utc::now())
+        {
             answers.insert(key, answer);
         }
+        !stale
     }
 
     /// Applies every change recorded since the last one applied. Called by the change
     /// feed's tail and by a request after its mutation, before it answers.
-    pub async fn catch_up(&self, store: &Store) -> Result<(), silo_domain::DomainError> {
+    pub async fn catch_up(self: &Arc<Self>, store: &Store) -> Result<(), silo_domain::DomainError> {
         let _one_at_a_time = self.catching_up.lock().await;
         loop {
             let records = store.outbox_after(self.position(), BATCH).await?;
             let Some(last) = records.last().map(|r| r.id) else {
                 return Ok(());
             };
-            let stales: Vec<(i64, Arc<Stale>)> = records
+            let stales: Arc<[(i64, Stale)]> = records
                 .iter()
-                .map(|r| (r.id, Arc::new(Stale::of(&r.aggregate, r.content_change()))))
+                .map(|r| (r.id, Stale::of(&r.aggregate, r.content_change())))
                 .collect();
-            self.apply(&stales, last);
+            self.apply(stales, last).await;
         }
     }
 
-    fn apply(&self, stales: &[(i64, Arc<Stale>)], last: i64) {
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(answers) = &self.answers {
-            let relevant: Vec<&Stale> = stales
-                .iter()
-                .map(|(_, s)| s.as_ref())
-                .filter(|s| **s != Stale::Nothing)
-                .collect();
-            if relevant.contains(&&Stale::Everything) {
-                let count = answers.entry_count();
-                answers.invalidate_all();
-                self.counters
-                    .invalidations
-                    .fetch_add(count, Ordering::Relaxed);
-            } else if !relevant.is_empty() {
-                for (key, answer) in answers.iter() {
-                    if relevant
-                        .iter()
-                        .any(|s| answer.dependencies.made_stale_by(s))
-                    {
-                        answers.invalidate(&*key);
-                        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
-                    }
+    async fn apply(self: &Arc<Self>, stales: Arc<[(i64, Stale)]>, last: i64) {
+        {
+            // Recorded first: an answer computed meanwhile is checked against them when
+            // kept, so the scan below may run without the lock.
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            recent.stales.extend(stales.iter().cloned());
+            while recent.stales.len() > RECENT {
+                if let Some((at, _)) = recent.stales.pop_front() {
+                    recent.from = at;
                 }
+            }
+        }
+        if let Some(answers) = &self.answers {
+            // Scanning many kept answers is CPU work: off the request threads.
+            if answers.entry_count() > SCAN_INLINE {
+                let (cache, scanned) = (self.clone(), stales.clone());
+                let _ = tokio::task::spawn_blocking(move || cache.drop_stale(&scanned)).await;
+            } else {
+                self.drop_stale(&stales);
             }
         }
         if let Some(purges) = &self.purges {
@@ -219,21 +218,40 @@ impl ResponseCache {
             keys.dedup();
             purges.push(keys);
         }
-        for (at, stale) in stales {
-            recent.stales.push_back((*at, stale.clone()));
-        }
-        while recent.stales.len() > RECENT {
-            if let Some((at, _)) = recent.stales.pop_front() {
-                recent.from = at;
-            }
-        }
         self.applied.store(last, Ordering::Release);
     }
 
-    /// Drops every kept answer (occurrences materialized further ahead, for instance).
-    pub fn clear(&self) {
-        if let Some(answers) = &self.answers {
+    /// Drops the kept answers `stales` make stale.
+    fn drop_stale(&self, stales: &[(i64, Stale)]) {
+        let Some(answers) = &self.answers else {
+            return;
+        };
+        let relevant: Vec<&Stale> = stales
+            .iter()
+            .map(|(_, s)| s)
+            .filter(|s| **s != Stale::Nothing)
+            .collect();
+        // Past a few dozen changes at once (a takedown), dropping everything is cheaper
+        // than checking every answer against each.
+        if relevant.len() > MANY || relevant.contains(&&Stale::Everything) {
+            let count = answers.entry_count();
             answers.invalidate_all();
+            self.counters
+                .invalidations
+                .fetch_add(count, Ordering::Relaxed);
+            return;
+        }
+        if relevant.is_empty() {
+            return;
+        }
+        for (key, answer) in answers.iter() {
+            if relevant
+                .iter()
+                .any(|s| answer.dependencies.made_stale_by(s))
+            {
+                answers.invalidate(&*key);
+                self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -284,6 +302,11 @@ impl ResponseCache {
     }
 }
 
+/// How often the cache reads the outbox without being woken: the feed's wake-up is not
+/// relied on alone (the feed starts from its own reading of the outbox head, and a change
+/// recorded between the two readings would wake nobody).
+const POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Applies changes as the change feed reads them, for as long as the server runs.
 pub async fn follow(
     store: Store,
@@ -294,11 +317,12 @@ pub async fn follow(
     loop {
         if let Err(e) = cache.catch_up(&store).await {
             tracing::warn!(error = %e, "response cache: reading the outbox failed");
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            tokio::time::sleep(POLL).await;
             continue;
         }
-        if positions.changed().await.is_err() {
-            return;
+        tokio::select! {
+            changed = positions.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(POLL) => {}
         }
     }
 }

@@ -145,15 +145,15 @@ async fn answer(
     // GET is for reads only (GraphQL over HTTP): a link or an image tag must never change
     // anything. Checked on the document a persisted query hash named, too.
     if via_get && operation == Operation::Write {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "POST"))
-            .json(serde_json::json!({
-                "errors": [{
-                    "message": "mutations are sent with POST",
-                    "extensions": { "code": "METHOD_NOT_ALLOWED" }
-                }]
-            }));
+        let mut refusal = graphql_error(405, "mutations are sent with POST", "METHOD_NOT_ALLOWED");
+        refusal
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return refusal;
     }
+    // Before any read, the site's channel included: what changes after this is checked
+    // when the answer is kept.
+    let read_at = endpoint.cache.position();
     // The socket's peer: a forwarded-for header is the client's to forge.
     let client = req.peer_addr().map(|a| a.ip().to_string());
     let context = match RequestContext::resolve(
@@ -168,19 +168,12 @@ async fn answer(
         Ok(context) => context,
         Err(e) => return refused(e),
     };
-    let read_at = endpoint.cache.position();
     let trail = caller.as_ref().map(|_| Trail::default());
     let mut request = request.data(context).data(Loaders::new(&endpoint.store));
     if let Some(trail) = &trail {
         request = request.data(trail.clone());
     }
     let response = endpoint.schema.execute(request).await;
-    if operation == Operation::Write {
-        // Before the mutation answers: its author never reads the old answer.
-        if let Err(e) = endpoint.cache.catch_up(&endpoint.store).await {
-            tracing::warn!(error = %e, "response cache: catching up after a mutation failed");
-        }
-    }
     let body = serde_json::to_vec(&response).unwrap_or_default();
     let is_query = matches!(operation, Operation::TracedQuery | Operation::UntracedQuery);
     match (trail, key) {
@@ -190,7 +183,18 @@ async fn answer(
                 dependencies.everything();
             }
             let kept = Arc::new(Answer::new(body, dependencies));
-            endpoint.cache.keep(key, kept.clone(), read_at);
+            if !endpoint.cache.keep(key, kept.clone(), read_at) {
+                // Already stale (a change arrived while it was computed): its purge may be
+                // on its way to the CDN, which must not keep this copy after it.
+                return respond(
+                    endpoint,
+                    req,
+                    Body::Fresh(kept.body.to_vec()),
+                    caller.as_ref(),
+                    via_get,
+                    "miss",
+                );
+            }
             respond(
                 endpoint,
                 req,
@@ -260,12 +264,14 @@ fn respond(
 }
 
 /// A GraphQL error answer outside execution.
+/// Never kept by a cache: the same URL may well succeed next time (a persisted query
+/// registered meanwhile, a key renewed).
 fn graphql_error(status: u16, message: &str, code: &str) -> HttpResponse {
-    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)).json(
-        serde_json::json!({
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(serde_json::json!({
             "errors": [{ "message": message, "extensions": { "code": code } }]
-        }),
-    )
+        }))
 }
 
 async fn healthz() -> HttpResponse {

@@ -69,6 +69,7 @@ impl Application {
             settings.horizon(),
             search.clone(),
             feed.clone(),
+            cache.clone(),
         );
         let data_identity = web::Data::new(identity.clone());
         let data_store = web::Data::new(store.clone());
@@ -133,11 +134,7 @@ impl Application {
     /// scheduled publications, and telling subscribers, webhooks and the search index of
     /// changes.
     pub async fn run_until_stopped(self, horizon: chrono::Duration) -> std::io::Result<()> {
-        let worker = tokio::spawn(keep_horizon(
-            self.store.clone(),
-            self.cache.clone(),
-            horizon,
-        ));
+        let worker = tokio::spawn(keep_horizon(self.store.clone(), horizon));
         let scheduler = tokio::spawn(run_schedule(
             self.store.clone(),
             self.cache.clone(),
@@ -205,17 +202,14 @@ async fn run_schedule(store: Store, cache: Arc<ResponseCache>, every: Duration) 
 }
 
 /// Recurring events stay materialized `horizon` ahead of today.
-async fn keep_horizon(store: Store, cache: Arc<ResponseCache>, horizon: chrono::Duration) {
+async fn keep_horizon(store: Store, horizon: chrono::Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(6 * 3600));
     loop {
         tick.tick().await;
         match store.extend_horizon(chrono::Utc::now() + horizon).await {
             Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(events = n, "extended the occurrence horizon");
-                // Occurrences appear without a recorded change: no kept answer is sure.
-                cache.clear();
-            }
+            // Recorded in the outbox: every process's cache hears of it.
+            Ok(n) => tracing::info!(events = n, "extended the occurrence horizon"),
             Err(e) => tracing::warn!(error = %e, "could not extend the occurrence horizon"),
         }
     }

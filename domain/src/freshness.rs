@@ -104,9 +104,11 @@ impl Dependencies {
         for (kind, _) in &self.lists {
             push(kind_key(*kind));
         }
-        // An item asked for by a slug no item has yet can only be purged by its kind.
-        for (kind, _) in &self.slugs {
-            push(kind_key(*kind));
+        // An answer nobody traced is purged by any content change.
+        if self.everything {
+            for kind in ContentKind::ALL {
+                push(kind_key(kind));
+            }
         }
         for (kind, id) in &self.items {
             push(format!("{}-{id}", kind_key(*kind)));

@@ -184,11 +184,37 @@ impl Store {
             }
             let stale = stale.all(&self.db).await.map_err(internal)?;
             let Some(last) = stale.last().map(|row| row.id) else {
+                if extended > 0 {
+                    self.record_horizon(horizon_end, extended).await?;
+                }
                 return Ok(extended);
             };
             after = Some(last);
             extended += self.extend_series(stale, horizon_end).await?;
         }
+    }
+
+    /// Occurrences appeared without a content change: recorded, so that every process
+    /// drops the answers (and exports) that could miss them.
+    async fn record_horizon(
+        &self,
+        horizon_end: DateTime<Utc>,
+        events: usize,
+    ) -> Result<(), DomainError> {
+        let txn = self.begin_write().await?;
+        let event = crate::outbox::OutboxEvent {
+            aggregate: "horizon",
+            aggregate_id: Uuid::nil(),
+            change: crate::outbox::Change::Updated,
+            action: Some("horizon_extended"),
+            version: None,
+            department_id: None,
+            actor: silo_domain::audit::Actor::scheduler(),
+            before: serde_json::Value::Null,
+            payload: serde_json::json!({ "until": horizon_end, "events": events }),
+        };
+        crate::outbox::append(&txn, event, Utc::now()).await?;
+        txn.commit().await.map_err(internal)
     }
 
     async fn extend_series(

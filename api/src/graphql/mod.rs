@@ -4,6 +4,7 @@ mod access;
 mod account;
 mod agenda;
 mod audit;
+mod catch_up;
 mod cursor;
 mod directory;
 mod editing;
@@ -133,6 +134,7 @@ pub fn build_schema(
     horizon: chrono::Duration,
     search: std::sync::Arc<silo_storage::search::SearchBackend>,
     feed: std::sync::Arc<crate::changes::ChangeFeed>,
+    cache: std::sync::Arc<crate::response_cache::ResponseCache>,
 ) -> ApiSchema {
     Schema::build(
         QueryRoot::default(),
@@ -142,9 +144,11 @@ pub fn build_schema(
     .data(store)
     .data(search)
     .data(feed)
+    .data(cache)
     .data(identity)
     .data(Horizon(horizon))
     .extension(error::ErrorCodes)
+    .extension(catch_up::CatchUpAfterWrites)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .finish()
