@@ -13,7 +13,7 @@
 #                                      (bare actix and async-graphql ceilings, Directus)
 #                                      through its compare.sh, for ratios
 #
-# Settings: EVENTS (10000), CONCURRENCIES ("16 64"), DURATION (20s), WARMUP (5s),
+# Settings: MODES ("cached uncached"), EVENTS (10000), CONCURRENCIES ("16 64"), DURATION (20s), WARMUP (5s),
 # PORT (18080). Needs oha (cargo install oha --locked) and jq.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
