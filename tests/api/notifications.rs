@@ -835,9 +835,10 @@ mod slow_subscribers_are_dropped_within_a_memory_bound {
         peak = peak.max(server.rss_kib());
         let growth_mib = peak.saturating_sub(baseline) as f64 / 1024.0;
         // Without the bounds, the 240,000 messages missed would hold about 60 MiB; the
-        // writes alone grow it by about 6 MiB.
+        // writes alone grow it by about 6 MiB. Alone the growth is about 12 MiB; with the
+        // whole suite running beside it, up to 18 MiB was seen.
         assert!(
-            growth_mib < 16.0,
+            growth_mib < 24.0,
             "server memory grew by {growth_mib:.1} MiB"
         );
 
