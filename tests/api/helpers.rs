@@ -249,6 +249,21 @@ impl TestApp {
     }
 }
 
+/// One value of the server's `/metrics`.
+pub async fn metric(address: &str, name: &str) -> i64 {
+    let metrics = reqwest::get(format!("{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+}
+
 /// Runs an async test body on SQLite and on PostgreSQL: `both_backends!(name, |backend| async move { … })`.
 #[macro_export]
 macro_rules! both_backends {

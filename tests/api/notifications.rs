@@ -65,21 +65,6 @@ async fn publish_as(address: &str, city: &City, who: Who, id: &str) {
     .await;
 }
 
-/// One value of the server's `/metrics`.
-async fn metric(address: &str, name: &str) -> u64 {
-    let metrics = reqwest::get(format!("{address}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
-}
-
 async fn take_down(address: &str, city: &City, id: &str) {
     query_at(
         address,

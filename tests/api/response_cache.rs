@@ -93,19 +93,6 @@ async fn write(city: &City, query: &str, variables: Value) -> Value {
     served.body["data"].clone()
 }
 
-async fn metric(address: &str, name: &str) -> i64 {
-    let text = reqwest::get(format!("{address}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-}
-
 fn starts(hours: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::hours(hours))
         .format("%Y-%m-%dT%H:00:00Z")
